@@ -1,0 +1,409 @@
+"""Tests for techfeed.extract: fixture pages, the sanitizer and the summary."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from techfeed.extract import article_from_content, extract_article, sanitize_html, summarize
+from techfeed.models import ArticleBody
+
+PAGES = Path(__file__).parent.parent / "fixtures" / "pages"
+WCXB = Path(__file__).parents[3] / "shared" / "data" / "wcxb-dev-articles"
+CASES = sorted(path.name.removesuffix(".expected.json") for path in PAGES.glob("*.expected.json"))
+URL = "https://tech.example.co.kr/posts/42"
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _page(head: str = "", body: str = "") -> str:
+    paragraph = "<p>" + "본문 문장이 충분히 길어야 readability가 본문으로 고릅니다. " * 6 + "</p>"
+    return f"<html><head>{head}</head><body><article>{paragraph}{body}</article></body></html>"
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_fixture_pages(case: str) -> None:
+    expected: dict[str, Any] = json.loads((PAGES / f"{case}.expected.json").read_text())
+    html = (PAGES / f"{case}.html").read_text(encoding="utf-8")
+
+    if feed := expected.get("feed"):
+        published = datetime.fromisoformat(feed["published"]) if feed["published"] else None
+        body = article_from_content(
+            html,
+            expected["url"],
+            title=feed["title"],
+            author=feed["author"],
+            published_at=published,
+            image=feed["image"],
+        )
+    else:
+        body = extract_article(html, expected["url"])
+
+    assert body.title == expected["title"]
+    assert body.author == expected["author"]
+    assert _iso(body.published_at) == expected["published"]
+    assert body.image == expected["image"]
+    for snippet in expected["with"]:
+        assert snippet in body.text or snippet in body.content_html, snippet
+    for snippet in expected["without"]:
+        assert snippet not in body.text, snippet
+        assert snippet not in body.content_html, snippet
+    assert body.summary == summarize(body.text)
+    assert 0 < len(body.summary) <= 200
+
+
+def test_text_separates_paragraphs_and_keeps_code_verbatim() -> None:
+    html = (
+        "<p>첫   문단\n입니다.</p><p>둘째<br>줄바꿈</p><div>옛날<br> <br>\n문단</div>"
+        "<pre><code>def f():\n    return  1\n</code></pre><ul><li>하나</li><li>둘</li></ul>"
+    )
+
+    body = article_from_content(html, URL)
+
+    assert body.text == "\n\n".join(
+        ["첫 문단 입니다.", "둘째\n줄바꿈", "옛날", "문단", "def f():\n    return  1", "하나", "둘"]
+    )
+
+
+@pytest.mark.parametrize(
+    "wrapper",
+    [
+        '<div class="code-toolbar">{}<div class="toolbar"><button>Copy</button></div></div>',
+        '<div class="language-go highlighter-rouge"><div class="highlight">{}</div></div>',
+        '<div class="code-header-widget">{}</div>',
+    ],
+)
+def test_short_code_blocks_survive_readability(wrapper: str) -> None:
+    code = '<pre class="highlight"><code>go run .</code></pre>'
+    html = _page(body=wrapper.format(code) + "<p>" + "코드 다음 문단도 본문입니다. " * 5 + "</p>")
+
+    body = extract_article(html, URL)
+
+    assert "go run ." in body.text
+    assert "<pre" in body.content_html
+    assert "Copy" not in body.text
+
+
+def test_wrapper_language_moves_to_pre() -> None:
+    wrapped = (
+        '<div class="language-go highlighter-rouge"><div class="highlight"><pre>x</pre></div></div>'
+    )
+
+    body = extract_article(_page(body=wrapped), URL)
+
+    assert '<pre class="language-go">x</pre>' in body.content_html
+
+
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        (
+            '<meta property="og:title" content="긴 제목이 여기 있습니다 | Toss Tech">',
+            "긴 제목이 여기 있습니다",
+        ),
+        (
+            '<meta property="og:title" content="Kotlin 코루틴 - 우아한형제들 기술블로그">'
+            '<meta property="og:site_name" content="우아한형제들 기술블로그">',
+            "Kotlin 코루틴",
+        ),
+        (
+            '<meta property="og:title" content="Kotlin - 코루틴 깊게 파헤치기">',
+            "Kotlin - 코루틴 깊게 파헤치기",
+        ),
+        (
+            '<meta property="og:title" content="회고 - 토스테크">'
+            '<meta property="og:site_name" content="토스테크">',
+            "회고",
+        ),
+        (
+            '<meta property="og:title" content="A | B 조합 비교 - 개발 블로그">'
+            '<meta property="og:site_name" content="개발 블로그">',
+            "A | B 조합 비교",
+        ),
+        (
+            '<meta property="og:title" content="짧은 제목 | 아주 긴 사이트 이름이 붙는 블로그">',
+            "짧은 제목 | 아주 긴 사이트 이름이 붙는 블로그",
+        ),
+        (
+            "<title>Spring Batch 청크 처리 완벽 정리 :: 김코딩의 개발 일기</title>",
+            "Spring Batch 청크 처리 완벽 정리",
+        ),
+    ],
+)
+def test_title_drops_site_suffix_only_when_safe(head: str, expected: str) -> None:
+    assert extract_article(_page(head), URL).title == expected
+
+
+def test_title_falls_back_to_h1() -> None:
+    body = extract_article(_page(body="<h1>제목 태그가 없는 글</h1>"), URL)
+
+    assert body.title == "제목 태그가 없는 글"
+
+
+@pytest.mark.parametrize(
+    ("head", "body", "expected"),
+    [
+        (
+            '<meta property="article:published_time" content="2024-03-05T10:00:00">',
+            "",
+            "2024-03-05T01:00:00+00:00",
+        ),
+        ('<meta name="pubdate" content="2024-03-05T10:00:00Z">', "", "2024-03-05T10:00:00+00:00"),
+        (
+            '<meta name="date" content="Tue, 05 Mar 2024 10:00:00 +0900">',
+            "",
+            "2024-03-05T01:00:00+00:00",
+        ),
+        ('<meta name="date" content="2024년 3월 5일">', "", "2024-03-04T15:00:00+00:00"),
+        (
+            '<meta name="date" content="어제">',
+            '<time datetime="2024-03-05">3월 5일</time>',
+            "2024-03-04T15:00:00+00:00",
+        ),
+        ('<meta name="date" content="0001-01-01T00:00:00">', "", None),
+        ('<meta name="date" content="2024-13-45">', "", None),
+        ("", "", None),
+    ],
+)
+def test_published_at_is_utc_with_kst_default(head: str, body: str, expected: str | None) -> None:
+    result = extract_article(_page(head, body), URL)
+
+    assert _iso(result.published_at) == expected
+    if result.published_at is not None:
+        assert result.published_at.tzinfo == UTC
+
+
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        (
+            '<script type="application/ld+json">'
+            '{"@type": "Article", "author": {"name": "김개발"}}</script>',
+            "김개발",
+        ),
+        (
+            '<script type="application/ld+json">'
+            '{"@type": "BlogPosting", "author": "이블로그"}</script>',
+            "이블로그",
+        ),
+        (
+            '<script type="application/ld+json">{not json</script>'
+            '<meta name="author" content="박메타">',
+            "박메타",
+        ),
+        ('<meta property="article:author" content="https://facebook.com/someone">', None),
+        ('<meta property="article:author" content="최저자">', "최저자"),
+    ],
+)
+def test_author(head: str, expected: str | None) -> None:
+    assert extract_article(_page(head), URL).author == expected
+
+
+@pytest.mark.parametrize(
+    "html", ["", "   \n", "<!-- only a comment -->", "\x00\x01\ufffe", "<html></html>", "<body>"]
+)
+def test_empty_or_garbage_input_gives_empty_body(html: str) -> None:
+    body = extract_article(html, URL)
+
+    assert isinstance(body, ArticleBody)
+    assert body.text == ""
+    assert body.content_html == ""
+    assert body.summary == ""
+
+
+def test_garbage_never_raises() -> None:
+    broken = "<div><p>깨진 <b>HTML<i>입니다</p></div></span>" + "<div>" * 3000
+
+    assert article_from_content(broken, URL).text == "깨진 HTML입니다"
+    assert extract_article("<<<>>>", URL).text == "<<<>>>"
+    assert extract_article("<p>본문</p>", "not a url").text == "본문"
+    assert sanitize_html("<html></html><body><head>", URL) == ""
+
+
+@pytest.mark.parametrize(
+    "vector",
+    [
+        "<img src=x onerror=alert(1)>",
+        '<a href="javascript:alert(1)">x</a>',
+        '<a href=" JaVaScRiPt:alert(1)">x</a>',
+        '<a href="javascript&#58;alert(1)">x</a>',
+        '<a href="jav&#x09;ascript:alert(1)">x</a>',
+        "<svg onload=alert(1)><circle/></svg>",
+        "<script>alert(1)</script>",
+        "<style>body{background:url(javascript:alert(1))}</style>",
+        '<iframe src="javascript:alert(1)"></iframe>',
+        '<iframe srcdoc="<script>alert(1)</script>"></iframe>',
+        '<img src="data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+">',
+        '<a href="data:text/html,<script>alert(1)</script>">x</a>',
+        '<p style="background:url(javascript:alert(1))" onclick="alert(1)">x</p>',
+        '<object data="javascript:alert(1)"></object><embed src="javascript:alert(1)">',
+        '<form action="javascript:alert(1)"><input onfocus=alert(1) autofocus></form>',
+        "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)></style></mglyph>"
+        "</table></mtext></math>",
+        '<noscript><p title="</noscript><img src=x onerror=alert(1)>"></noscript>',
+    ],
+)
+def test_sanitize_html_removes_xss_vectors(vector: str) -> None:
+    cleaned = sanitize_html(vector, URL).lower()
+
+    for bad in (
+        "alert",
+        "javascript",
+        "onerror",
+        "onload",
+        "onclick",
+        "<script",
+        "<style",
+        "<iframe",
+        "<svg",
+        "data:",
+        "style=",
+    ):
+        assert bad not in cleaned, bad
+
+
+def test_sanitize_html_keeps_structure_and_absolutizes() -> None:
+    html = (
+        '<h2 id="x" class="title">제목</h2><p>본문 <a href="../about" target="_blank">링크</a>'
+        '<a href="mailto:dev@example.com">메일</a></p>'
+        '<img src="/img/a.png" alt="그림" width="640" height="320" class="wide" loading="lazy">'
+        '<table><tr><td colspan="2" bgcolor="red">셀</td></tr></table>'
+        '<pre class="hljs language-python"><code class="hljs language-python">x = 1</code></pre>'
+        "<details><summary>더보기</summary><kbd>Ctrl</kbd>"
+        '<abbr title="Domain Name System">DNS</abbr></details>'
+    )
+
+    cleaned = sanitize_html(html, URL)
+
+    assert cleaned == (
+        "<h2>제목</h2><p>본문 "
+        '<a href="https://tech.example.co.kr/about" rel="noopener noreferrer nofollow">링크</a>'
+        '<a href="mailto:dev@example.com" rel="noopener noreferrer nofollow">메일</a></p>'
+        '<img src="https://tech.example.co.kr/img/a.png" alt="그림" width="640" height="320">'
+        '<table><tbody><tr><td colspan="2">셀</td></tr></tbody></table>'
+        '<pre class="language-python"><code class="language-python">x = 1</code></pre>'
+        "<details><summary>더보기</summary><kbd>Ctrl</kbd>"
+        '<abbr title="Domain Name System">DNS</abbr></details>'
+    )
+
+
+@pytest.mark.parametrize(
+    ("img", "expected"),
+    [
+        (
+            '<img data-src="/lazy.png" src="data:image/gif;base64,R0lGOD">',
+            "https://tech.example.co.kr/lazy.png",
+        ),
+        (
+            '<img src="/blank.gif" data-lazy-src="real.png">',
+            "https://tech.example.co.kr/posts/real.png",
+        ),
+        ('<img data-srcset="/s.png 1x, /l.png 2x">', "https://tech.example.co.kr/l.png"),
+        (
+            '<img srcset="https://cdn.example.com/w_400,c_fill/a.png 400w, '
+            'https://cdn.example.com/w_800,c_fill/a.png 800w">',
+            "https://cdn.example.com/w_800,c_fill/a.png",
+        ),
+        (
+            '<img class="lazy" src="/spacer.gif"><noscript><img src="/real.jpg"></noscript>',
+            "https://tech.example.co.kr/real.jpg",
+        ),
+    ],
+)
+def test_sanitize_html_resolves_lazy_images(img: str, expected: str) -> None:
+    cleaned = sanitize_html(img, URL)
+
+    assert re.findall(r'src="([^"]*)"', cleaned) == [expected]
+
+
+@pytest.mark.parametrize(
+    "img",
+    [
+        '<img src="data:image/png;base64,iVBORw0KGgo=">',
+        '<img src="https://example.com/images/blank.gif">',
+        '<img src="https://stats.example.com/p?id=1" width="1" height="1">',
+        "<img>",
+    ],
+)
+def test_sanitize_html_drops_placeholder_images(img: str) -> None:
+    assert sanitize_html(f"<p>앞{img}뒤</p>", URL) == "<p>앞뒤</p>"
+
+
+def test_summarize_keeps_short_text_on_one_line() -> None:
+    assert summarize("  짧은   글입니다.\n\n끝. ") == "짧은 글입니다. 끝."
+
+
+def test_summarize_cuts_korean_on_sentence_end() -> None:
+    text = (
+        "토스는 번들 크기를 줄였다. 첫 화면이 빨라졌다. "
+        + "그 과정에서 배운 점을 하나씩 정리해 본다. " * 10
+    )
+
+    summary = summarize(text, limit=60)
+
+    assert (
+        summary
+        == "토스는 번들 크기를 줄였다. 첫 화면이 빨라졌다. "
+        + "그 과정에서 배운 점을 하나씩 정리해 본다."
+    )
+
+
+def test_summarize_cuts_english_on_sentence_end() -> None:
+    text = "We moved to Kafka. Latency dropped by half! Was it worth it? " + "Yes, mostly. " * 20
+
+    assert (
+        summarize(text, limit=60) == "We moved to Kafka. Latency dropped by half! Was it worth it?"
+    )
+
+
+def test_summarize_falls_back_to_word_boundary() -> None:
+    text = "문장 끝이 없는 아주 긴 한국어 글 " * 20
+
+    summary = summarize(text, limit=50)
+
+    assert summary.endswith("…")
+    assert len(summary) <= 50
+    assert text.startswith(summary[:-1])
+    assert summary[:-1].endswith(("글", "문장", "끝이", "없는", "아주", "긴", "한국어"))
+
+
+def test_summarize_hard_cuts_text_without_spaces() -> None:
+    assert summarize("가" * 300, limit=10) == "가" * 9 + "…"
+
+
+@pytest.mark.parametrize("limit", [20, 50, 100, 200, 300])
+def test_summarize_respects_limit(limit: int) -> None:
+    text = ("Spring Batch 청크 처리는 트랜잭션을 나눈다. e.g. 1.5배 빨라짐! " * 40).strip()
+
+    assert 0 < len(summarize(text, limit)) <= limit
+
+
+def _shingles(text: str) -> Counter[tuple[str, ...]]:
+    tokens = re.findall(r"\w+", text.lower())
+    return Counter(tuple(tokens[i : i + 4]) for i in range(len(tokens) - 3))
+
+
+@pytest.mark.skipif(not WCXB.is_dir(), reason="WCXB development pages are not available")
+def test_wcxb_body_f1() -> None:
+    pages = sorted((WCXB / "html").glob("*.html.gz"))[:20]
+    precision = recall = 0.0
+    for page in pages:
+        truth = json.loads((WCXB / "ground-truth" / f"{page.name[:4]}.json").read_text())
+        html = gzip.decompress(page.read_bytes()).decode("utf-8", "replace")
+        predicted = _shingles(extract_article(html, truth["url"]).text)
+        expected = _shingles(truth["ground_truth"]["main_content"])
+        shared = sum((predicted & expected).values())
+        precision += shared / max(sum(predicted.values()), 1)
+        recall += shared / max(sum(expected.values()), 1)
+    precision, recall = precision / len(pages), recall / len(pages)
+
+    assert 2 * precision * recall / (precision + recall) > 0.8
