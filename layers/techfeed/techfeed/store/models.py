@@ -1,0 +1,158 @@
+"""PynamoDB models of the techfeed table, bound to a table, host and region at runtime."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+
+from pynamodb.attributes import Attribute, ListAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.connection import Connection
+from pynamodb.constants import STRING
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from techfeed.store.schema import FEED_INDEX, SOURCE_INDEX
+
+FEED_PK = "FEED"
+STATE_SK = "STATE"
+ARTICLE_SK = "META"
+
+
+def to_iso(value: datetime) -> str:
+    """Format an aware datetime as ISO 8601 UTC to the second, e.g. "2024-03-05T01:00:00Z"."""
+    if value.tzinfo is None:
+        raise ValueError(f"naive datetime {value!r}: techfeed stores only aware datetimes")
+    # Whole seconds and a fixed width keep the string sortable, which the GSI sort keys rely on.
+    return value.astimezone(UTC).replace(microsecond=0, tzinfo=None).isoformat() + "Z"
+
+
+def from_iso(value: str) -> datetime:
+    """Parse a string written by to_iso back to an aware UTC datetime."""
+    return datetime.fromisoformat(value).astimezone(UTC)
+
+
+def source_pk(source_id: str) -> str:
+    """Partition key of a source (its state item, and its articles in gsi2)."""
+    return f"SOURCE#{source_id}"
+
+
+def article_pk(article_id: str) -> str:
+    """Partition key of an article item."""
+    return f"ARTICLE#{article_id}"
+
+
+class IsoDateTimeAttribute(Attribute[datetime]):
+    """A datetime stored as an ISO 8601 UTC string (see to_iso)."""
+
+    attr_type = STRING
+
+    def serialize(self, value: datetime) -> str:
+        """Datetime to its stored string."""
+        return to_iso(value)
+
+    def deserialize(self, value: str) -> datetime:
+        """Stored string to an aware UTC datetime."""
+        return from_iso(value)
+
+
+# PynamoDB leaves Index.__init_subclass__ untyped.
+class FeedIndex(GlobalSecondaryIndex["ArticleModel"]):  # type: ignore[no-untyped-call]
+    """gsi1: every article, newest first by gsi1sk."""
+
+    class Meta:  # noqa: D106
+        index_name = FEED_INDEX
+        projection = AllProjection()
+
+    gsi1pk = UnicodeAttribute(hash_key=True)
+    gsi1sk = UnicodeAttribute(range_key=True)
+
+
+class SourceIndex(GlobalSecondaryIndex["ArticleModel"]):  # type: ignore[no-untyped-call]
+    """gsi2: one source's articles, newest first by gsi2sk."""
+
+    class Meta:  # noqa: D106
+        index_name = SOURCE_INDEX
+        projection = AllProjection()
+
+    gsi2pk = UnicodeAttribute(hash_key=True)
+    gsi2sk = UnicodeAttribute(range_key=True)
+
+
+class ArticleModel(Model):
+    """An article item; unbound (no table) until bind_models subclasses it."""
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default=ARTICLE_SK)
+    item_type = UnicodeAttribute(attr_name="type", default="article")
+    gsi1pk = UnicodeAttribute(default=FEED_PK)
+    gsi1sk = UnicodeAttribute()
+    gsi2pk = UnicodeAttribute()
+    gsi2sk = UnicodeAttribute()
+    article_id = UnicodeAttribute()
+    source_id = UnicodeAttribute()
+    canonical_url = UnicodeAttribute()
+    url = UnicodeAttribute()
+    title = UnicodeAttribute()
+    published_at = IsoDateTimeAttribute()
+    fetched_at = IsoDateTimeAttribute()
+    summary = UnicodeAttribute(default="")
+    author = UnicodeAttribute(null=True)
+    image = UnicodeAttribute(null=True)
+    # PynamoDB types `of` as the element's Python type, though it takes the attribute class.
+    keywords: ListAttribute[str] = ListAttribute(of=UnicodeAttribute, default=list)  # type: ignore[arg-type]
+    content_key = UnicodeAttribute(null=True)
+    raw_key = UnicodeAttribute(null=True)
+    word_count = NumberAttribute(default=0)
+
+    feed_index = FeedIndex()
+    source_index = SourceIndex()
+
+
+class SourceStateModel(Model):
+    """A source's crawl state item; unbound (no table) until bind_models subclasses it."""
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default=STATE_SK)
+    item_type = UnicodeAttribute(attr_name="type", default="source_state")
+    source_id = UnicodeAttribute()
+    etag = UnicodeAttribute(null=True)
+    last_modified = UnicodeAttribute(null=True)
+    last_crawl_at = IsoDateTimeAttribute(null=True)
+    last_status = UnicodeAttribute(null=True)
+    last_error = UnicodeAttribute(null=True)
+    consecutive_failures = NumberAttribute(default=0)
+    next_due_at = IsoDateTimeAttribute(null=True)
+    article_count = NumberAttribute(default=0)
+    pages_fetched = NumberAttribute(default=0)
+    not_modified_count = NumberAttribute(default=0)
+    failure_count = NumberAttribute(default=0)
+
+
+@dataclass(frozen=True)
+class BoundModels:
+    """The models of one table at one endpoint."""
+
+    article: type[ArticleModel]
+    state: type[SourceStateModel]
+    # For transactions, which span models; kept here so a process builds its client once.
+    connection: Connection
+
+
+@cache
+def bind_models(table_name: str, host: str | None, region: str) -> BoundModels:
+    """Subclass the models with their own Meta, since PynamoDB reads the table from the class."""
+    meta: Any = type("Meta", (), {"table_name": table_name, "host": host, "region": region})
+
+    class BoundArticle(ArticleModel):
+        Meta = meta
+
+    class BoundSourceState(SourceStateModel):
+        Meta = meta
+
+    return BoundModels(
+        article=BoundArticle,
+        state=BoundSourceState,
+        connection=Connection(region=region, host=host),
+    )
