@@ -1,0 +1,263 @@
+"""The `techfeed` command: run the local stack, crawl, extract, invoke handlers, list sources."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path
+from typing import Any, TextIO
+
+from techfeed.models import CrawlResult, CrawlStatus, Source
+from techfeed.sources import SourcesError, load_sources
+
+
+class UsageError(Exception):
+    """Bad input on the command line: printed as one line, exit status 2."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse the command line and run one command; returns the exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        status: int = args.func(args)
+    except (UsageError, SourcesError, OSError) as exc:
+        print(f"techfeed {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return status
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="techfeed", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="local stack: embedded DynamoDB + S3 and the scheduler")
+    run.add_argument("--port", type=int, default=3000)
+    _add_sources_file(run)
+    _add_state_dir(run)
+    run.add_argument("--no-schedule", action="store_true", help="do not crawl on a schedule")
+    run.add_argument("-v", "--verbose", action="store_true")
+    run.set_defaults(func=_cmd_run)
+
+    crawl = commands.add_parser("crawl", help="one crawl pass now, with a per-source summary")
+    crawl.add_argument("--source", action="append", default=[], metavar="ID")
+    _add_sources_file(crawl)
+    _add_state_dir(crawl)
+    crawl.add_argument("--aws", action="store_true", help="crawl into the deployed stack")
+    crawl.add_argument("--json", action="store_true", help="one JSON object per source")
+    crawl.add_argument("-v", "--verbose", action="store_true")
+    crawl.set_defaults(func=_cmd_crawl)
+
+    extract = commands.add_parser("extract", help="extract articles from saved HTML files")
+    extract.add_argument("files", nargs="+", metavar="FILE")
+    extract.add_argument("--url", help="the page's URL, for resolving links")
+    extract.set_defaults(func=_cmd_extract)
+
+    invoke = commands.add_parser("invoke", help="run a Lambda handler in-process on the stack")
+    invoke.add_argument("function", metavar="FUNCTION")
+    invoke.add_argument("event", type=Path, metavar="EVENT.json")
+    _add_state_dir(invoke)
+    invoke.set_defaults(func=_cmd_invoke)
+
+    sources = commands.add_parser("sources", help="the registry, as a table")
+    _add_sources_file(sources)
+    sources.set_defaults(func=_cmd_sources)
+    return parser
+
+
+def _add_sources_file(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--sources-file", type=Path, help="a YAML file shaped like sources.yaml")
+
+
+def _add_state_dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--state-dir", type=Path, default=Path(".techfeed"))
+
+
+def _cmd_sources(args: argparse.Namespace) -> int:
+    rows = [
+        [s.id, s.name, _interval(s), "yes" if s.enabled else "no", s.feed_url]
+        for s in load_sources(args.sources_file)
+    ]
+    _print_table(["id", "name", "interval", "enabled", "feed"], rows, sys.stdout)
+    return 0
+
+
+def _cmd_crawl(args: argparse.Namespace) -> int:
+    from techfeed.local.runtime import crawler, local_stack
+
+    sources = _select(load_sources(args.sources_file), args.source)
+    with local_stack(args.state_dir, aws=args.aws) as store:
+        crawl_one = crawler(store)
+        results = _crawl_all(sources, crawl_one, progress=None if args.json else sys.stderr)
+    if args.json:
+        for result in results:
+            print(json.dumps(_result_json(result), ensure_ascii=False))
+    else:
+        _print_summary(results, sys.stdout)
+    return 1 if any(r.status is CrawlStatus.FAILED for r in results) else 0
+
+
+def _select(sources: list[Source], wanted: list[str]) -> list[Source]:
+    if not wanted:
+        return [s for s in sources if s.enabled]
+    by_id = {s.id: s for s in sources}
+    unknown = [w for w in wanted if w not in by_id]
+    if unknown:
+        raise UsageError(f"unknown source {', '.join(unknown)} (see `techfeed sources`)")
+    return [by_id[w] for w in wanted]
+
+
+def _crawl_all(
+    sources: list[Source], crawl_one: Callable[[Source], CrawlResult], progress: TextIO | None
+) -> list[CrawlResult]:
+    results: dict[str, CrawlResult] = {}
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        futures = {pool.submit(crawl_one, s): s for s in sources}
+        for done, future in enumerate(as_completed(futures), 1):
+            source = futures[future]
+            try:
+                result = future.result()
+            except Exception as exc:
+                result = CrawlResult(source.id, CrawlStatus.FAILED, error=f"internal: {exc!r}")
+            results[source.id] = result
+            if progress is not None:
+                print(f"[{done}/{len(sources)}] {_progress_line(result)}", file=progress)
+    return [results[s.id] for s in sources]
+
+
+def _progress_line(result: CrawlResult) -> str:
+    if result.status is CrawlStatus.FAILED:
+        return f"{result.source_id}: failed: {result.error}"
+    if result.status is CrawlStatus.NOT_MODIFIED:
+        return f"{result.source_id}: not modified"
+    return f"{result.source_id}: {result.new} new, {result.unchanged} unchanged"
+
+
+def _result_json(result: CrawlResult) -> dict[str, Any]:
+    return {
+        "source": result.source_id,
+        "status": result.status.value,
+        "new": result.new,
+        "error": result.error,
+    }
+
+
+def _print_summary(results: list[CrawlResult], out: TextIO) -> None:
+    rows = [
+        [
+            r.source_id,
+            r.status.value,
+            str(r.new),
+            str(r.unchanged),
+            str(r.failed_entries),
+            r.error or "",
+        ]
+        for r in results
+    ]
+    _print_table(["source", "status", "new", "unchanged", "failed", "reason"], rows, out)
+    failed = sum(r.status is CrawlStatus.FAILED for r in results)
+    new = sum(r.new for r in results)
+    print(f"\n{len(results)} sources: {new} new articles, {failed} failed", file=out)
+
+
+def _print_table(header: list[str], rows: list[list[str]], out: TextIO) -> None:
+    widths = [max(_width(c) for c in col) for col in zip(header, *rows, strict=False)]
+    for row in [header, *rows]:
+        cells = [c + " " * (w - _width(c)) for c, w in zip(row, widths, strict=True)]
+        print("  ".join(cells).rstrip(), file=out)
+
+
+def _width(text: str) -> int:
+    # Hangul and other wide characters take two terminal columns.
+    return sum(2 if "\u1100" <= ch <= "\uffdc" and not ch.isascii() else 1 for ch in text)
+
+
+def _interval(source: Source) -> str:
+    minutes = int(source.interval.total_seconds() // 60)
+    return f"{minutes // 60}h{minutes % 60:02d}m" if minutes >= 60 else f"{minutes}m"
+
+
+def _cmd_extract(args: argparse.Namespace) -> int:
+    from techfeed.extract import extract_article
+    from techfeed.fetch import decode_html
+
+    status = 0
+    for name in args.files:
+        path = Path(name)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            print(f"techfeed extract: {name}: {exc.strerror or exc}", file=sys.stderr)
+            status = 1
+            continue
+        body = extract_article(decode_html(data, None), args.url or path.resolve().as_uri())
+        record = {
+            "file": name,
+            "title": body.title,
+            "author": body.author,
+            "published": body.published_at.isoformat() if body.published_at else None,
+            "text": body.text,
+            "content_html": body.content_html,
+            "summary": body.summary,
+        }
+        print(json.dumps(record, ensure_ascii=False))
+    return status
+
+
+def _cmd_invoke(args: argparse.Namespace) -> int:
+    from techfeed.local.invoke import UnknownFunction, invoke
+    from techfeed.local.runtime import local_stack
+
+    try:
+        event = json.loads(args.event.read_text())
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"{args.event}: not JSON: {exc}") from None
+    # Handlers log to stdout, as Lambda expects; here stdout is for the result alone.
+    with local_stack(args.state_dir), contextlib.redirect_stdout(sys.stderr):
+        try:
+            result = invoke(args.function, event)
+        except UnknownFunction as exc:
+            raise UsageError(str(exc)) from None
+    print(json.dumps(result, ensure_ascii=False, indent=2, default=str))
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from techfeed.local.runtime import crawler, local_stack
+    from techfeed.local.scheduler import Scheduler
+
+    sources = load_sources(args.sources_file)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with local_stack(args.state_dir, own=True) as store:
+        print(f"techfeed: state in {args.state_dir.resolve()}", flush=True)
+        scheduler: Scheduler | None = None
+        if not args.no_schedule:
+            scheduler = Scheduler(
+                sources,
+                store,
+                crawler(store),
+                on_result=lambda r: print(_progress_line(r), flush=True),
+            )
+            threading.Thread(target=scheduler.run_forever, daemon=True).start()
+            print(f"techfeed: crawling {sum(s.enabled for s in sources)} sources on schedule")
+        print("techfeed: running; Ctrl-C to stop", flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            stop.wait()
+        if scheduler is not None:
+            scheduler.stop()
+    print("techfeed: stopped; every stored article is kept", flush=True)
+    return 0

@@ -1,0 +1,257 @@
+"""The `techfeed` command as a user runs it: real processes, a real fixture-blog server."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from techfeed.local.aws import EmbeddedAWS, client_environment
+from techfeed.store import Store
+from tests.integration.blogserver import BlogServer
+
+ROOT = Path(__file__).resolve().parents[2]
+TECHFEED = [sys.executable, "-m", "techfeed"]
+
+
+@pytest.fixture(scope="module")
+def blogs() -> Iterator[BlogServer]:
+    with BlogServer(stall_seconds=0.5) as server:
+        yield server
+
+
+@pytest.fixture
+def env(blogs: BlogServer, tmp_path: Path) -> dict[str, str]:
+    sources = tmp_path / "sources.yaml"
+    calm = [
+        blog
+        for blog in blogs.sources_yaml().split("  - id: ")
+        if blog.startswith(("good", "medium", "gone"))
+    ]
+    sources.write_text("sources:\n" + "".join("  - id: " + blog for blog in calm))
+    return {
+        **os.environ,
+        "TECHFEED_ALLOW_HOSTS": f"127.0.0.1:{blogs.port}",
+        "TECHFEED_SOURCES_FILE": str(sources),
+    }
+
+
+def _techfeed(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*TECHFEED, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=120
+    )
+
+
+def _articles(state_dir: Path) -> list[str]:
+    aws = EmbeddedAWS(state_dir)
+    saved = dict(os.environ)
+    try:
+        os.environ.update(client_environment(aws.start()))
+        return sorted(a.source_id for a in Store.from_env().recent_articles(limit=100))
+    finally:
+        aws.stop()
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def test_sources_lists_the_registry(tmp_path: Path) -> None:
+    result = _techfeed("sources", env=dict(os.environ), cwd=tmp_path)
+    assert result.returncode == 0
+    assert "naver-d2" in result.stdout and "https://d2.naver.com/d2.atom" in result.stdout
+    assert len(result.stdout.splitlines()) > 25
+
+
+def test_a_bad_sources_file_is_one_clear_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "sources:\n  - id: toss\n    name: Toss\n    homepage: https://toss.tech\n    feed_ulr: x\n"
+    )
+    result = _techfeed("crawl", "--sources-file", str(bad), env=dict(os.environ), cwd=tmp_path)
+    assert result.returncode == 2
+    assert "feed_ulr" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_crawl_json_then_an_unchanged_recrawl_in_a_new_process(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    args = ["crawl", "--json", "--sources-file", env["TECHFEED_SOURCES_FILE"]]
+    first = _techfeed(*args, "--state-dir", "state", env=env, cwd=tmp_path)
+    assert first.returncode == 1, first.stderr  # "gone" fails
+    lines = {row["source"]: row for row in map(json.loads, first.stdout.splitlines())}
+    assert set(lines) == {"good", "medium", "gone"}
+    assert lines["good"] == {"source": "good", "status": "ok", "new": 3, "error": None}
+    assert lines["gone"]["status"] == "failed" and "404" in lines["gone"]["error"]
+
+    second = _techfeed(*args, "--source", "good", "--state-dir", "state", env=env, cwd=tmp_path)
+    assert second.returncode == 0, second.stderr
+    assert json.loads(second.stdout) == {
+        "source": "good",
+        "status": "not_modified",
+        "new": 0,
+        "error": None,
+    }
+
+
+def test_crawl_prints_progress_and_a_summary_table(env: dict[str, str], tmp_path: Path) -> None:
+    result = _techfeed(
+        "crawl", "--sources-file", env["TECHFEED_SOURCES_FILE"], env=env, cwd=tmp_path
+    )
+    assert result.returncode == 1
+    assert "[3/3]" in result.stderr
+    header, *rows = result.stdout.splitlines()
+    assert header.split() == ["source", "status", "new", "unchanged", "failed", "reason"]
+    gone = next(row for row in rows if row.startswith("gone"))
+    assert "failed" in gone and "404" in gone
+    assert "3 sources: 5 new articles, 1 failed" in result.stdout
+
+
+def test_an_unknown_source_is_a_usage_error(env: dict[str, str], tmp_path: Path) -> None:
+    result = _techfeed(
+        "crawl",
+        "--source",
+        "nope",
+        "--sources-file",
+        env["TECHFEED_SOURCES_FILE"],
+        env=env,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2 and "unknown source nope" in result.stderr
+
+
+def _start_run(env: dict[str, str], tmp_path: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [*TECHFEED, "run", "--sources-file", env["TECHFEED_SOURCES_FILE"], "--state-dir", "state"],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def _wait_for(process: subprocess.Popen[str], needle: str, seconds: float = 60) -> str:
+    assert process.stdout is not None
+    seen = ""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line and process.poll() is not None:
+            break
+        seen += line
+        if needle in line:
+            return seen
+    raise AssertionError(f"{needle!r} never appeared in:\n{seen}")
+
+
+def test_run_crawls_on_schedule_and_a_kill_loses_nothing(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    process = _start_run(env, tmp_path)
+    try:
+        _wait_for(process, "good: 3 new")
+        _wait_for(process, "medium: 2 new")
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=10)
+    assert _articles(tmp_path / "state") == ["good"] * 3 + ["medium"] * 2
+
+    # A restarted stack keeps the crawl state too: the feed's ETag makes this a 304.
+    again = _techfeed(
+        "crawl",
+        "--json",
+        "--source",
+        "good",
+        "--sources-file",
+        env["TECHFEED_SOURCES_FILE"],
+        "--state-dir",
+        "state",
+        env=env,
+        cwd=tmp_path,
+    )
+    assert json.loads(again.stdout)["status"] == "not_modified"
+
+
+def test_run_stops_cleanly_on_ctrl_c_and_crawl_reuses_it_while_running(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    process = _start_run(env, tmp_path)
+    try:
+        _wait_for(process, "good: 3 new")
+        # A second process on the same state dir talks to the running stack.
+        during = _techfeed(
+            "crawl",
+            "--json",
+            "--source",
+            "good",
+            "--sources-file",
+            env["TECHFEED_SOURCES_FILE"],
+            "--state-dir",
+            "state",
+            env=env,
+            cwd=tmp_path,
+        )
+        assert json.loads(during.stdout)["status"] == "not_modified", during.stderr
+        process.send_signal(signal.SIGINT)
+        output = _wait_for(process, "stopped", seconds=20)
+        assert "Traceback" not in output
+        assert process.wait(timeout=10) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+
+def test_extract_prints_the_contract_fields(tmp_path: Path) -> None:
+    page = ROOT / "tests" / "fixtures" / "blogs" / "euckr-post.html"
+    encoded = tmp_path / "page.html"
+    encoded.write_bytes(page.read_text(encoding="utf-8").encode("cp949"))
+    result = _techfeed(
+        "extract",
+        str(encoded),
+        "--url",
+        "https://blog.example.kr/1",
+        env=dict(os.environ),
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    record = json.loads(result.stdout)
+    assert set(record) == {
+        "file",
+        "title",
+        "author",
+        "published",
+        "text",
+        "content_html",
+        "summary",
+    }
+    assert record["title"] == "한글 인코딩 이야기"
+    assert "똠방각하" in record["text"]
+
+
+def test_invoke_runs_the_dispatch_handler_on_the_local_stack(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    result = _techfeed(
+        "invoke", "dispatch", str(ROOT / "events" / "dispatch_schedule.json"), env=env, cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert sorted(json.loads(result.stdout)["dispatched"]) == ["gone", "good", "medium"]
+
+
+def test_invoke_runs_the_crawl_handler_directly(env: dict[str, str], tmp_path: Path) -> None:
+    event = tmp_path / "event.json"
+    event.write_text('{"source": "good"}')
+    result = _techfeed("invoke", "crawl", str(event), env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {
+        "source": "good",
+        "status": "ok",
+        "new": 3,
+        "error": None,
+    }

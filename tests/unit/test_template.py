@@ -1,0 +1,64 @@
+"""template.yaml and the local stack share one table definition; handlers named there exist."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from techfeed.local.invoke import HANDLERS, load_function
+from techfeed.store.schema import TABLE_DEFINITION
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class _CfnLoader(yaml.SafeLoader):
+    """Reads CloudFormation short-form tags (!Ref, !GetAtt, ...) as plain values."""
+
+
+def _tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
+    if isinstance(node, yaml.ScalarNode):
+        return {suffix: loader.construct_scalar(node)}
+    if isinstance(node, yaml.SequenceNode):
+        return {suffix: loader.construct_sequence(node)}
+    return {suffix: loader.construct_mapping(node)}  # type: ignore[arg-type]
+
+
+_CfnLoader.add_multi_constructor("!", _tag)
+
+
+@pytest.fixture(scope="module")
+def template() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.load((ROOT / "template.yaml").read_text(), Loader=_CfnLoader)
+    return data
+
+
+def test_template_table_matches_the_local_definition(template: dict[str, Any]) -> None:
+    table = template["Resources"]["Table"]["Properties"]
+    expected = {k: v for k, v in TABLE_DEFINITION.items() if k != "StreamSpecification"}
+    for key, value in expected.items():
+        assert table[key] == value, key
+    # CloudFormation has no StreamEnabled: a view type alone turns the stream on.
+    assert table["StreamSpecification"] == {
+        "StreamViewType": TABLE_DEFINITION["StreamSpecification"]["StreamViewType"]
+    }
+
+
+def test_every_function_in_the_template_exists_and_imports(template: dict[str, Any]) -> None:
+    functions = {
+        name: res["Properties"]
+        for name, res in template["Resources"].items()
+        if res["Type"] == "AWS::Serverless::Function"
+    }
+    assert functions
+    named = set()
+    for props in functions.values():
+        directory = Path(props["CodeUri"]).name
+        module_name, attribute = props["Handler"].split(".")
+        assert module_name == "app"
+        assert callable(getattr(load_function(directory), attribute))
+        named.add((directory, attribute))
+    # `techfeed invoke` knows exactly the handlers the template deploys.
+    assert named == set(HANDLERS.values())
