@@ -1,5 +1,5 @@
 # Two commands set everything up from nothing: `make run` and `make test`.
-PYTHON ?= $(shell command -v python3.12 || command -v python3.11 || command -v python3)
+PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
