@@ -10,6 +10,7 @@ from typing import Any
 
 import boto3
 from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
@@ -27,6 +28,9 @@ from techfeed.sources import load_sources
 from techfeed.store import Store
 
 logger = Logger()
+# The library logs through `techfeed.*` loggers; give them this logger's JSON format and keys,
+# so the source id appended below is on their lines too.
+copy_config_to_registered_loggers(source_logger=logger, include={"techfeed"})
 metrics = Metrics()
 tracer = Tracer()
 processor = BatchProcessor(event_type=EventType.SQS)

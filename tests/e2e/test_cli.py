@@ -35,7 +35,13 @@ def env(blogs: BlogServer, tmp_path: Path) -> dict[str, str]:
         for blog in blogs.sources_yaml().split("  - id: ")
         if blog.startswith(("good", "medium", "gone"))
     ]
-    sources.write_text("sources:\n" + "".join("  - id: " + blog for blog in calm))
+    # The sample events name "toss": here the well-behaved fixture blog, disabled so that
+    # crawls of the whole file leave it alone.
+    toss = (
+        f"  - id: toss\n    name: Toss\n    homepage: {blogs.base}/good/\n"
+        f"    feed_url: {blogs.base}/good/feed.xml\n    enabled: false\n"
+    )
+    sources.write_text("sources:\n" + "".join("  - id: " + blog for blog in calm) + toss)
     return {
         **os.environ,
         "TECHFEED_ALLOW_HOSTS": f"127.0.0.1:{blogs.port}",
@@ -234,24 +240,52 @@ def test_extract_prints_the_contract_fields(tmp_path: Path) -> None:
     assert "똠방각하" in record["text"]
 
 
-def test_invoke_runs_the_dispatch_handler_on_the_local_stack(
-    env: dict[str, str], tmp_path: Path
+@pytest.mark.parametrize(
+    ("function", "event", "expected"),
+    [
+        ("dispatch", "dispatch_schedule.json", {"dispatched": ["gone", "good", "medium"]}),
+        ("crawl", "crawl_source.json", {"source": "toss", "status": "ok", "new": 3, "error": None}),
+        ("crawl", "crawl_sqs.json", {"batchItemFailures": []}),
+    ],
+)
+def test_every_sample_event_runs_its_handler(
+    env: dict[str, str], tmp_path: Path, function: str, event: str, expected: dict[str, object]
 ) -> None:
-    result = _techfeed(
-        "invoke", "dispatch", str(ROOT / "events" / "dispatch_schedule.json"), env=env, cwd=tmp_path
-    )
+    result = _techfeed("invoke", function, str(ROOT / "events" / event), env=env, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert sorted(json.loads(result.stdout)["dispatched"]) == ["gone", "good", "medium"]
+    output = json.loads(result.stdout)
+    if function == "dispatch":
+        output["dispatched"].sort()
+    assert output == expected
 
 
-def test_invoke_runs_the_crawl_handler_directly(env: dict[str, str], tmp_path: Path) -> None:
+def test_every_sample_event_is_covered() -> None:
+    assert sorted(p.name for p in (ROOT / "events").glob("*.json")) == [
+        "crawl_source.json",
+        "crawl_sqs.json",
+        "dispatch_schedule.json",
+    ]
+
+
+def test_crawl_handler_logs_carry_the_source_id(env: dict[str, str], tmp_path: Path) -> None:
     event = tmp_path / "event.json"
     event.write_text('{"source": "good"}')
     result = _techfeed("invoke", "crawl", str(event), env=env, cwd=tmp_path)
+    assert json.loads(result.stdout)["status"] == "ok"
+    logs = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
+    crawled = [line for line in logs if line.get("message") == "crawled"]
+    assert crawled and crawled[0]["source"] == "good" and crawled[0]["new"] == 3
+    assert any(line.get("_aws", {}).get("CloudWatchMetrics") for line in logs)
+
+
+def test_an_sqs_message_for_an_unknown_source_is_a_batch_item_failure(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    batch = json.loads((ROOT / "events" / "crawl_sqs.json").read_text())
+    good = dict(batch["Records"][0], messageId="ok-1")
+    bad = dict(batch["Records"][0], messageId="bad-1", body='{"source": "nope"}')
+    event = tmp_path / "batch.json"
+    event.write_text(json.dumps({"Records": [good, bad]}))
+    result = _techfeed("invoke", "crawl", str(event), env=env, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout) == {
-        "source": "good",
-        "status": "ok",
-        "new": 3,
-        "error": None,
-    }
+    assert json.loads(result.stdout) == {"batchItemFailures": [{"itemIdentifier": "bad-1"}]}
