@@ -43,7 +43,6 @@ class Scheduler:
         with ThreadPoolExecutor(max_workers=self._workers) as pool:
             for source, result in zip(due, pool.map(self._safe_crawl, due), strict=True):
                 if result is None:
-                    log.error("crawl of %s raised; it stays due", source.id)
                     continue
                 results.append(result)
                 if self._on_result is not None:
@@ -51,10 +50,13 @@ class Scheduler:
         return results
 
     def _safe_crawl(self, source: Source) -> CrawlResult | None:
+        if self._stop.is_set():
+            return None  # shutting down: the source stays due for the next start
         try:
             return self._crawl_one(source)
         except Exception:
-            log.exception("crawl of %s failed unexpectedly", source.id)
+            if not self._stop.is_set():
+                log.exception("crawl of %s failed unexpectedly", source.id)
             return None
 
     def run_forever(self) -> None:
@@ -64,5 +66,5 @@ class Scheduler:
             self._stop.wait(self._tick)
 
     def stop(self) -> None:
-        """Ask run_forever to return after the current tick."""
+        """Ask run_forever to return once the crawls in flight end; the rest stay due."""
         self._stop.set()
