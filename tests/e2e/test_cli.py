@@ -9,11 +9,13 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from techfeed.local.aws import EmbeddedAWS, client_environment
+from techfeed.local.aws import EmbeddedAWS, _ensure_resources, client_environment
+from techfeed.models import Article
 from techfeed.store import Store
 from tests.integration.blogserver import BlogServer
 
@@ -259,8 +261,55 @@ def test_every_sample_event_runs_its_handler(
     assert output == expected
 
 
+SAMPLE_ARTICLE = "6b86b273ff34fce1"
+
+
+@pytest.mark.parametrize(
+    ("event", "status", "field", "value"),
+    [
+        ("api_get_articles.json", 200, "items", [SAMPLE_ARTICLE]),
+        ("api_get_article.json", 200, "id", SAMPLE_ARTICLE),
+        ("api_put_bookmark.json", 201, "id", SAMPLE_ARTICLE),
+    ],
+)
+def test_every_sample_api_event_runs_the_api_handler(
+    env: dict[str, str], tmp_path: Path, event: str, status: int, field: str, value: object
+) -> None:
+    aws = EmbeddedAWS(tmp_path / "state")
+    saved = dict(os.environ)
+    try:
+        os.environ.update(client_environment(aws.start()))
+        _ensure_resources()
+        article = Article(
+            article_id=SAMPLE_ARTICLE,
+            source_id="toss",
+            canonical_url="https://toss.tech/article/1",
+            url="https://toss.tech/article/1",
+            title="토스의 글",
+            published_at=datetime(2024, 3, 5, tzinfo=UTC),
+            fetched_at=datetime(2024, 3, 5, tzinfo=UTC),
+        )
+        Store.from_env().save_article(article, content_html="<p>본문</p>", raw_html=None)
+    finally:
+        aws.stop()
+        os.environ.clear()
+        os.environ.update(saved)
+
+    event_file = str(ROOT / "events" / event)
+    result = _techfeed("invoke", "api", event_file, "--state-dir", "state", env=env, cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    response = json.loads(result.stdout)
+    assert response["statusCode"] == status
+    answer = json.loads(response["body"])[field]
+    assert [item["id"] for item in answer] == value if field == "items" else answer == value
+
+
 def test_every_sample_event_is_covered() -> None:
     assert sorted(p.name for p in (ROOT / "events").glob("*.json")) == [
+        "api_get_article.json",
+        "api_get_articles.json",
+        "api_put_bookmark.json",
         "crawl_source.json",
         "crawl_sqs.json",
         "dispatch_schedule.json",

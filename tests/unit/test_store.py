@@ -332,3 +332,94 @@ def test_from_env(s3: Any, dynamodb: Any, monkeypatch: pytest.MonkeyPatch) -> No
 
     assert store.get_content("a1") == "<p>env</p>"
     assert s3.get_object(Bucket=BUCKET, Key="content/a1.html")["Body"].read() == b"<p>env</p>"
+
+
+def _page_ids(page: Any) -> list[str]:
+    return [a.article_id for a in page.items]
+
+
+def test_keyset_pages_stay_exact_while_articles_arrive(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for n in range(7):
+        article = make_article(f"a{n}", published_at=T0 + timedelta(hours=n))
+        store.save_article(article, content_html="<p>x</p>", raw_html=None)
+    original = Connection.query
+    calls: list[int | None] = []
+
+    def counted(self: Connection, *args: Any, **kwargs: Any) -> Any:
+        calls.append(kwargs.get("limit"))
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Connection, "query", counted)
+    seen: list[str] = []
+    page = store.list_articles(limit=3)
+    while True:
+        seen += _page_ids(page)
+        # Newer articles (and one older than everything) arrive between page requests.
+        for extra in ("n1", "n2"):
+            newer = make_article(f"{extra}{len(seen)}", published_at=T0 + timedelta(days=9))
+            store.save_article(newer, content_html="<p>x</p>", raw_html=None)
+        if page.next_cursor is None:
+            break
+        page = store.list_articles(limit=3, before=page.next_cursor)
+
+    assert seen == [f"a{n}" for n in range(6, -1, -1)]
+    assert calls == [3, 3, 3]
+
+
+def test_keyword_postings_list_newest_first_in_one_spelling(store: Store) -> None:
+    for n in range(3):
+        article = make_article(f"k{n}", published_at=T0 + timedelta(hours=n), keywords=["Kafka"])
+        store.put_keyword_posting("Kafka", article)
+    store.put_keyword_posting("Kafka", make_article("k2", published_at=T0 + timedelta(hours=2)))
+
+    first = store.list_articles(keyword="kafka", limit=2)
+    rest = store.list_articles(keyword="KAFKA", limit=2, before=first.next_cursor)
+
+    assert _page_ids(first) == ["k2", "k1"] and _page_ids(rest) == ["k0"]
+    assert rest.next_cursor is None
+    assert first.items[1].title == "토스의 글 k1" and first.items[1].keywords == ["Kafka"]
+    assert store.list_articles(keyword="nothing").items == []
+    with pytest.raises(ValueError, match="not both"):
+        store.list_articles(source_id="toss", keyword="kafka")
+
+
+def test_top_keywords_by_count(store: Store) -> None:
+    for keyword, count in {"kafka": 3, "Kotlin": 12, "쿠버네티스": 7}.items():
+        store.set_keyword_count(keyword, count)
+    store.set_keyword_count("kafka", 20)
+
+    top = store.top_keywords(limit=2)
+
+    assert [(k.keyword, k.count) for k in top] == [("kafka", 20), ("kotlin", 12)]
+    assert [k.keyword for k in store.top_keywords()] == ["kafka", "kotlin", "쿠버네티스"]
+
+
+def test_bookmarks_are_idempotent_per_user_and_newest_first(store: Store) -> None:
+    articles = [make_article(f"b{n}") for n in range(3)]
+    for n, article in enumerate(articles):
+        bookmark, created = store.add_bookmark("alice", article, T0 + timedelta(seconds=n))
+        assert created and bookmark.bookmarked_at == T0 + timedelta(seconds=n)
+    again, created = store.add_bookmark("alice", articles[0], T0 + timedelta(days=1))
+    store.add_bookmark("bob", articles[1], T0)
+
+    assert not created and again.bookmarked_at == T0
+    first = store.list_bookmarks("alice", limit=2)
+    rest = store.list_bookmarks("alice", limit=2, before=first.next_cursor)
+    assert [b.article.article_id for b in first.items + rest.items] == ["b2", "b1", "b0"]
+    assert [b.article.article_id for b in store.list_bookmarks("bob").items] == ["b1"]
+
+    store.remove_bookmark("alice", "b1")
+    store.remove_bookmark("alice", "b1")
+    assert [b.article.article_id for b in store.list_bookmarks("alice").items] == ["b2", "b0"]
+    assert [b.article.article_id for b in store.list_bookmarks("bob").items] == ["b1"]
+
+
+def test_get_states_reads_only_the_named_sources(store: Store) -> None:
+    store.save_state(SourceState("toss", last_status=CrawlStatus.OK))
+    store.save_state(SourceState("daangn"))
+
+    states = store.get_states(["toss", "kakao"])
+
+    assert set(states) == {"toss"} and states["toss"].last_status is CrawlStatus.OK

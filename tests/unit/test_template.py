@@ -46,7 +46,11 @@ def test_template_table_matches_the_local_definition(template: dict[str, Any]) -
     }
 
 
-def test_every_function_in_the_template_exists_and_imports(template: dict[str, Any]) -> None:
+def test_every_function_in_the_template_exists_and_imports(
+    template: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The API reads its config at import, as in Lambda; in AWS the secret comes from SSM.
+    monkeypatch.setenv("TECHFEED_CURSOR_SECRET", "template-test")
     functions = {
         name: res["Properties"]
         for name, res in template["Resources"].items()

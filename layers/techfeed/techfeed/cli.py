@@ -236,28 +236,21 @@ def _cmd_invoke(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from techfeed.local.runtime import crawler, local_stack
-    from techfeed.local.scheduler import Scheduler
+    from techfeed.local.runtime import run_stack
 
     sources = load_sources(args.sources_file)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    with local_stack(args.state_dir, own=True) as store:
-        print(f"techfeed: state in {args.state_dir.resolve()}", flush=True)
-        scheduler: Scheduler | None = None
-        if not args.no_schedule:
-            scheduler = Scheduler(
-                sources,
-                store,
-                crawler(store),
-                on_result=lambda r: print(_progress_line(r), flush=True),
-            )
-            threading.Thread(target=scheduler.run_forever, daemon=True).start()
-            print(f"techfeed: crawling {sum(s.enabled for s in sources)} sources on schedule")
-        print("techfeed: running; Ctrl-C to stop", flush=True)
-        with contextlib.suppress(KeyboardInterrupt):
-            stop.wait()
-        if scheduler is not None:
-            scheduler.stop()
+    with contextlib.suppress(KeyboardInterrupt):
+        run_stack(
+            args.state_dir,
+            sources,
+            sources_file=args.sources_file,
+            port=args.port,
+            schedule=not args.no_schedule,
+            verbose=args.verbose,
+            stop=stop,
+            on_result=lambda r: print(_progress_line(r), flush=True),
+        )
     print("techfeed: stopped; every stored article is kept", flush=True)
     return 0

@@ -135,3 +135,20 @@ class Page(Generic[T]):
 
     items: list[T]
     next_cursor: str | None = None
+
+
+@dataclass(frozen=True)
+class Bookmark:
+    """One user's bookmark of an article; the article as it was when bookmarked."""
+
+    user_id: str
+    article: Article
+    bookmarked_at: datetime
+
+
+@dataclass(frozen=True)
+class KeywordCount:
+    """A keyword and how many articles carry it."""
+
+    keyword: str
+    count: int

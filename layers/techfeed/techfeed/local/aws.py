@@ -106,7 +106,12 @@ class JournaledApp:
     ) -> Iterable[bytes]:
         """Serve one request."""
         if not _is_write(environ):
-            return self._app(environ, start_response)
+            if not str(environ.get("HTTP_X_AMZ_TARGET", "")).startswith("DynamoDB"):
+                return self._app(environ, start_response)
+            # moto's DynamoDB is not safe for a read during a transaction, which deep-copies
+            # the table: DynamoDB reads wait for writes too.
+            with self._lock:
+                return _collect(self._app, environ, start_response)
         body = _read_body(environ)
         environ["wsgi.input"] = io.BytesIO(body)
         environ["CONTENT_LENGTH"] = str(len(body))
@@ -118,17 +123,24 @@ class JournaledApp:
             return lambda _data: None
 
         with self._lock:
-            result = self._app(environ, capture)
-            try:
-                chunks = list(result)
-            finally:
-                close = getattr(result, "close", None)
-                if close is not None:
-                    close()
+            chunks = _collect(self._app, environ, capture)
             if captured and captured[0][:1] == "2":
                 self._journal.append(_request_of(environ, body))
         start_response(*captured)
         return chunks
+
+
+def _collect(
+    app: WSGIApp, environ: dict[str, Any], start_response: Callable[..., Any]
+) -> list[bytes]:
+    """Run a WSGI app to completion (so a lock held around it covers all its work)."""
+    result = app(environ, start_response)
+    try:
+        return list(result)
+    finally:
+        close = getattr(result, "close", None)
+        if close is not None:
+            close()
 
 
 def _replay(app: WSGIApp, requests: Iterable[Request]) -> int:
@@ -274,6 +286,10 @@ def local_aws(state_dir: Path, *, own: bool = False) -> Iterator[str]:
 
     With own=True, a running stack on state_dir is an error instead of being reused.
     """
+    from techfeed.local.secrets import state_secret
+
+    # The API signs list cursors with it; every process on this state dir signs alike.
+    os.environ.setdefault("TECHFEED_CURSOR_SECRET", state_secret(state_dir / "cursor.key"))
     endpoint = None if own else running_endpoint(state_dir)
     if endpoint is not None:
         _export(client_environment(endpoint))

@@ -15,6 +15,7 @@ from typing import Any
 HANDLERS: dict[str, tuple[str, str]] = {
     "dispatch": ("crawl", "dispatch"),
     "crawl": ("crawl", "crawl"),
+    "api": ("api", "handler"),
 }
 
 
@@ -53,11 +54,17 @@ def functions_dir() -> Path:
 
 
 def load_function(directory: str) -> ModuleType:
-    """Import functions/<directory>/app.py under a name of its own (every handler is app.py)."""
+    """Import functions/<directory>/app.py under a name of its own (every handler is app.py).
+
+    The directory goes on sys.path, as it is the code root in Lambda: app.py imports its
+    sibling packages (functions/api/routes) as top-level ones.
+    """
     path = functions_dir() / directory / "app.py"
     name = f"techfeed_function_{directory}"
     if name in sys.modules:
         return sys.modules[name]
+    if str(path.parent) not in sys.path:
+        sys.path.insert(0, str(path.parent))
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None or not path.exists():
         raise UnknownFunction(f"no handler module at {path}")

@@ -1,8 +1,11 @@
-"""Wiring for the command line: a Store on the embedded (or deployed) AWS and a crawler."""
+"""Wiring for the command line: a Store on the embedded (or deployed) AWS, a crawler, the stack."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import contextlib
+import os
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -37,3 +40,57 @@ def crawler(store: Store) -> Callable[[Source], CrawlResult]:
         return crawl_source(source, store=store, fetcher=fetcher)
 
     return crawl_one
+
+
+# How long stopping waits for crawls in flight (each bounded by the fetch timeouts).
+SHUTDOWN_SECONDS = 60
+
+
+def run_stack(
+    state_dir: Path,
+    sources: Sequence[Source],
+    *,
+    sources_file: Path | None,
+    port: int,
+    schedule: bool,
+    verbose: bool,
+    stop: threading.Event,
+    on_result: Callable[[CrawlResult], None],
+) -> None:
+    """`techfeed run`: embedded AWS, the API behind the gateway shim, the crawl scheduler.
+
+    Returns when stop is set (or on KeyboardInterrupt), after letting crawls in flight end.
+    """
+    from techfeed.local.gateway import Gateway
+    from techfeed.local.invoke import invoke
+    from techfeed.local.scheduler import Scheduler
+    from techfeed.local.secrets import state_secret
+    from techfeed.local.tokens import DevTokens
+
+    # What template.yaml gives the API function in AWS, for the handler to read at import.
+    if sources_file is not None:
+        os.environ["TECHFEED_SOURCES_FILE"] = str(sources_file.resolve())
+    os.environ.setdefault("TECHFEED_CORS_ORIGINS", "*")
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "INFO" if verbose else "WARNING")
+    with local_stack(state_dir, own=True) as store:
+        print(f"techfeed: state in {state_dir.resolve()}", flush=True)
+        tokens = DevTokens(state_secret(state_dir / "token.key"))
+        gateway = Gateway(lambda event: invoke("api", event), tokens, port=port)
+        url = gateway.start()
+        print(f"techfeed: API on {url} (docs: {url}/docs, OpenAPI: {url}/openapi.json)")
+        print(f'techfeed: dev token: curl -X POST {url}/dev/token -d \'{{"user": "alice"}}\'')
+        scheduler = Scheduler(sources, store, crawler(store), on_result=on_result)
+        worker = threading.Thread(target=scheduler.run_forever, daemon=True)
+        if schedule:
+            worker.start()
+            print(f"techfeed: crawling {sum(s.enabled for s in sources)} sources on schedule")
+        print("techfeed: running; Ctrl-C to stop", flush=True)
+        try:
+            stop.wait()
+        finally:
+            gateway.stop()
+            scheduler.stop()
+            if worker.is_alive():
+                print("techfeed: stopping; letting crawls in flight finish", flush=True)
+                with contextlib.suppress(KeyboardInterrupt):
+                    worker.join(timeout=SHUTDOWN_SECONDS)

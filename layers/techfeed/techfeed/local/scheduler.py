@@ -41,7 +41,7 @@ class Scheduler:
         due = due_sources(self._sources, self._store.list_states(), now or datetime.now(UTC))
         results: list[CrawlResult] = []
         with ThreadPoolExecutor(max_workers=self._workers) as pool:
-            for source, result in zip(due, pool.map(self._safe_crawl, due), strict=True):
+            for result in pool.map(self._safe_crawl, due):
                 if result is None:
                     continue
                 results.append(result)

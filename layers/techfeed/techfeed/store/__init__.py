@@ -1,33 +1,72 @@
-"""The storage layer (I/O): articles and source states in DynamoDB, article bodies in S3."""
+"""The storage layer (I/O): articles, source states, keyword postings and bookmarks in DynamoDB,
+article bodies in S3.
+
+Every newest-first list is one Query of `limit` items on a sort key "<time>#<article_id>";
+a page's Page.next_cursor is the last item's sort key (a raw position, which the API signs),
+and the next page is the items strictly before it, so paging stays exact while items arrive.
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterable
 from dataclasses import replace
-from typing import Any
+from datetime import datetime
+from typing import Any, TypeVar
 
 import boto3
 from botocore.config import Config
-from pynamodb.exceptions import TransactWriteError
+from botocore.exceptions import ClientError
+from pynamodb.exceptions import PutError, PynamoDBException, TransactWriteError
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
-from techfeed.models import Article, CrawlStatus, SourceState
+from techfeed.models import Article, Bookmark, CrawlStatus, KeywordCount, Page, SourceState
 from techfeed.store.blobs import Blobs
 from techfeed.store.models import (
     ARTICLE_SK,
     FEED_PK,
+    KEYWORDS_PK,
     STATE_SK,
+    ArticleFieldsModel,
     ArticleModel,
+    BookmarkModel,
+    FeedIndex,
+    SourceIndex,
     SourceStateModel,
     article_pk,
     bind_models,
+    bookmark_sk,
+    bookmarks_pk,
+    from_iso,
+    keyword_pk,
+    keyword_rank,
+    normalize_keyword,
+    sort_key,
     source_pk,
-    to_iso,
+    to_iso_ms,
+    user_pk,
 )
 
-__all__ = ["Store"]
+__all__ = ["Store", "is_throttling"]
+
+_THROTTLING = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "SlowDown",
+    }
+)
+
+
+def is_throttling(error: BaseException) -> bool:
+    """Whether an error raised by a Store method means AWS asked us to slow down."""
+    if isinstance(error, PynamoDBException):
+        return error.cause_response_code in _THROTTLING
+    if isinstance(error, ClientError):
+        return error.response.get("Error", {}).get("Code") in _THROTTLING
+    return False
 
 
 class Store:
@@ -45,6 +84,9 @@ class Store:
         models = bind_models(table_name, dynamodb_host, region)
         self._articles = models.article
         self._states = models.state
+        self._postings = models.posting
+        self._bookmarks = models.bookmark
+        self._keyword_counts = models.keyword_count
         self._blobs = Blobs(s3_client, bucket)
         self._connection = models.connection
 
@@ -152,43 +194,174 @@ class Store:
         items = self._states.scan(filter_condition=self._states.sk == STATE_SK)
         return sorted((_to_state(item) for item in items), key=lambda state: state.source_id)
 
+    def get_states(self, source_ids: Iterable[str]) -> dict[str, SourceState]:
+        """The saved states of these sources, by id, in one batch read (no scan)."""
+        keys = [(source_pk(source_id), STATE_SK) for source_id in set(source_ids)]
+        return {item.source_id: _to_state(item) for item in self._states.batch_get(keys)}
+
     def recent_articles(self, *, source_id: str | None = None, limit: int = 20) -> list[Article]:
         """The newest articles, of one source or of all, in one query of `limit` items."""
-        if source_id is None:
-            items = self._articles.feed_index.query(FEED_PK, scan_index_forward=False, limit=limit)
-        else:
-            items = self._articles.source_index.query(
-                source_pk(source_id), scan_index_forward=False, limit=limit
+        return self.list_articles(source_id=source_id, limit=limit).items
+
+    def list_articles(
+        self,
+        *,
+        source_id: str | None = None,
+        keyword: str | None = None,
+        limit: int = 20,
+        before: str | None = None,
+    ) -> Page[Article]:
+        """Newest first, all or one source's or one keyword's, strictly before a position.
+
+        One Query of at most `limit` items whatever the table holds: the feed reads gsi1,
+        a source gsi2, a keyword its postings in the table itself.
+        """
+        if keyword is not None:
+            if source_id is not None:
+                raise ValueError("filter by a source or a keyword, not both")
+            postings = self._postings
+            items: Iterable[ArticleFieldsModel] = postings.query(
+                keyword_pk(keyword),
+                range_key_condition=None if before is None else postings.sk < before,
+                scan_index_forward=False,
+                limit=limit,
+                page_size=limit,
             )
-        return [_to_article(item) for item in items]
+            return _page(((_to_article(item), item.sk) for item in items), limit)
+        articles = self._articles
+        index: FeedIndex | SourceIndex
+        if source_id is None:
+            index, partition, range_key = articles.feed_index, FEED_PK, articles.gsi1sk
+        else:
+            index, partition, range_key = (
+                articles.source_index,
+                source_pk(source_id),
+                articles.gsi2sk,
+            )
+        found = index.query(
+            partition,
+            range_key_condition=None if before is None else range_key < before,
+            scan_index_forward=False,
+            limit=limit,
+            page_size=limit,
+        )
+        rows = ((_to_article(item), sort_key(item.published_at, item.article_id)) for item in found)
+        return _page(rows, limit)
+
+    def put_keyword_posting(self, keyword: str, article: Article) -> None:
+        """List an article under a keyword (idempotent), with its list fields denormalized."""
+        self._postings(
+            keyword_pk(keyword),
+            sort_key(article.published_at, article.article_id),
+            **_article_fields(article),
+        ).save()
+
+    def set_keyword_count(self, keyword: str, count: int) -> None:
+        """Record how many articles carry a keyword (what top_keywords ranks by)."""
+        self._keyword_counts(
+            KEYWORDS_PK,
+            normalize_keyword(keyword),
+            gsi1sk=keyword_rank(count, keyword),
+            keyword=normalize_keyword(keyword),
+            article_count=count,
+        ).save()
+
+    def top_keywords(self, limit: int = 20) -> list[KeywordCount]:
+        """The most used keywords, most used first, in one query of `limit` items."""
+        counts = self._keyword_counts
+        found = counts.by_count.query(
+            KEYWORDS_PK, scan_index_forward=False, limit=limit, page_size=limit
+        )
+        return [KeywordCount(item.keyword, int(item.article_count)) for item in found]
+
+    def add_bookmark(self, user_id: str, article: Article, at: datetime) -> tuple[Bookmark, bool]:
+        """Bookmark an article for a user; (the bookmark, True) if new, else the first one kept."""
+        bookmarks = self._bookmarks
+        stamp = to_iso_ms(at)
+        item = bookmarks(
+            user_pk(user_id),
+            bookmark_sk(article.article_id),
+            gsi2pk=bookmarks_pk(user_id),
+            gsi2sk=f"{stamp}#{article.article_id}",
+            user_id=user_id,
+            bookmarked_at=stamp,
+            **_article_fields(article),
+        )
+        try:
+            item.save(condition=bookmarks.pk.does_not_exist())
+        except PutError as error:
+            if error.cause_response_code != "ConditionalCheckFailedException":
+                raise
+            kept = bookmarks.get(user_pk(user_id), bookmark_sk(article.article_id))
+            return _to_bookmark(kept), False
+        return _to_bookmark(item), True
+
+    def remove_bookmark(self, user_id: str, article_id: str) -> None:
+        """Remove a user's bookmark of an article; nothing happens if there is none."""
+        self._bookmarks(user_pk(user_id), bookmark_sk(article_id)).delete()
+
+    def list_bookmarks(
+        self, user_id: str, *, limit: int = 20, before: str | None = None
+    ) -> Page[Bookmark]:
+        """A user's bookmarks, newest bookmark first, strictly before a position; one query."""
+        bookmarks = self._bookmarks
+        found = bookmarks.by_user.query(
+            bookmarks_pk(user_id),
+            range_key_condition=None if before is None else bookmarks.gsi2sk < before,
+            scan_index_forward=False,
+            limit=limit,
+            page_size=limit,
+        )
+        return _page(((_to_bookmark(item), item.gsi2sk) for item in found), limit)
 
     def _article_item(self, article: Article) -> ArticleModel:
-        sort_key = f"{to_iso(article.published_at)}#{article.article_id}"
+        key = sort_key(article.published_at, article.article_id)
         return self._articles(
             article_pk(article.article_id),
             ARTICLE_SK,
             gsi1pk=FEED_PK,
-            gsi1sk=sort_key,
+            gsi1sk=key,
             gsi2pk=source_pk(article.source_id),
-            gsi2sk=sort_key,
-            article_id=article.article_id,
-            source_id=article.source_id,
-            canonical_url=article.canonical_url,
-            url=article.url,
-            title=article.title,
-            published_at=article.published_at,
-            fetched_at=article.fetched_at,
-            summary=article.summary,
-            author=article.author,
-            image=article.image,
-            keywords=list(article.keywords),
+            gsi2sk=key,
             content_key=article.content_key,
             raw_key=article.raw_key,
             word_count=article.word_count,
+            **_article_fields(article),
         )
 
 
-def _to_article(item: ArticleModel) -> Article:
+_T = TypeVar("_T")
+
+
+def _page(rows: Iterable[tuple[_T, str]], limit: int) -> Page[_T]:
+    """A page of (item, position) rows; only a full page has a next position, its last."""
+    pairs = list(rows)
+    more = len(pairs) == limit and limit > 0
+    return Page([item for item, _ in pairs], pairs[-1][1] if more else None)
+
+
+def _article_fields(article: Article) -> dict[str, Any]:
+    return {
+        "article_id": article.article_id,
+        "source_id": article.source_id,
+        "canonical_url": article.canonical_url,
+        "url": article.url,
+        "title": article.title,
+        "published_at": article.published_at,
+        "fetched_at": article.fetched_at,
+        "summary": article.summary,
+        "author": article.author,
+        "image": article.image,
+        "keywords": list(article.keywords),
+    }
+
+
+def _to_bookmark(item: BookmarkModel) -> Bookmark:
+    return Bookmark(item.user_id, _to_article(item), from_iso(item.bookmarked_at))
+
+
+def _to_article(item: ArticleFieldsModel) -> Article:
+    stored = item if isinstance(item, ArticleModel) else None
     return Article(
         article_id=item.article_id,
         source_id=item.source_id,
@@ -201,9 +374,9 @@ def _to_article(item: ArticleModel) -> Article:
         author=item.author,
         image=item.image,
         keywords=list(item.keywords or []),
-        content_key=item.content_key,
-        raw_key=item.raw_key,
-        word_count=int(item.word_count or 0),
+        content_key=None if stored is None else stored.content_key,
+        raw_key=None if stored is None else stored.raw_key,
+        word_count=0 if stored is None else int(stored.word_count or 0),
     )
 
 

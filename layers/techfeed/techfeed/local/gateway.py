@@ -1,0 +1,179 @@
+"""The local API Gateway (I/O): HTTP on 127.0.0.1 -> the HTTP API v2 events AWS sends -> the handler.
+
+It does what API Gateway does in front of the API function: builds the payload v2 event
+(rawPath, rawQueryString, cookies, lower-cased headers, queryStringParameters, requestContext
+with a request id, base64 for binary bodies), runs the JWT authorizer on /me/* (here: dev tokens
+from POST /dev/token, verified with the state dir's key) and turns the handler's answer back into
+HTTP. One event is handled at a time, as by one warm Lambda instance.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import threading
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qsl
+
+from werkzeug.serving import WSGIRequestHandler, make_server
+from werkzeug.wrappers import Request, Response
+
+from techfeed.local.tokens import DevTokens, InvalidToken
+
+Handler = Callable[[dict[str, Any]], dict[str, Any]]
+PRIVATE_PREFIX = "/me/"
+_TEXT_TYPES = ("text/", "application/json", "application/x-www-form-urlencoded")
+
+
+class _Quiet(WSGIRequestHandler):
+    def log_request(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+
+def new_request_id() -> str:
+    """An id shaped like API Gateway's (16 base64 characters)."""
+    return base64.b64encode(os.urandom(12)).decode()[:15] + "="
+
+
+def build_event(request: Request, request_id: str, claims: dict[str, str] | None) -> dict[str, Any]:
+    """The API Gateway HTTP API payload v2 event for one request."""
+    headers: dict[str, str] = {}
+    for key, value in request.headers.items():
+        name = key.lower()
+        headers[name] = f"{headers[name]},{value}" if name in headers else value
+    cookies = [c.strip() for c in headers.pop("cookie", "").split(";") if c.strip()]
+    headers.setdefault("x-forwarded-proto", request.scheme)
+    headers.setdefault("x-forwarded-for", request.remote_addr or "127.0.0.1")
+    raw_query = request.query_string.decode("latin-1")
+    query: dict[str, str] = {}
+    for key, value in parse_qsl(raw_query, keep_blank_values=True):
+        query[key] = f"{query[key]},{value}" if key in query else value
+    raw_path = request.environ.get("RAW_URI", request.path).partition("?")[0] or "/"
+    now = datetime.now(UTC)
+    context: dict[str, Any] = {
+        "accountId": "000000000000",
+        "apiId": "local",
+        "domainName": headers.get("host", "127.0.0.1"),
+        "domainPrefix": headers.get("host", "127.0.0.1").split(".")[0],
+        "http": {
+            "method": request.method,
+            "path": request.path,
+            "protocol": request.environ.get("SERVER_PROTOCOL", "HTTP/1.1"),
+            "sourceIp": request.remote_addr or "127.0.0.1",
+            "userAgent": headers.get("user-agent", ""),
+        },
+        "requestId": request_id,
+        "routeKey": "$default",
+        "stage": "$default",
+        "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+        "timeEpoch": int(now.timestamp() * 1000),
+    }
+    if claims is not None:
+        context["authorizer"] = {"jwt": {"claims": claims, "scopes": None}}
+    event: dict[str, Any] = {
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": raw_path,
+        "rawQueryString": raw_query,
+        "headers": headers,
+        "requestContext": context,
+        "isBase64Encoded": False,
+    }
+    if cookies:
+        event["cookies"] = cookies
+    if query:
+        event["queryStringParameters"] = query
+    body = request.get_data()
+    if body:
+        textual = request.mimetype.startswith(_TEXT_TYPES) or request.mimetype.endswith("+json")
+        if textual:
+            try:
+                event["body"] = body.decode("utf-8")
+            except UnicodeDecodeError:
+                textual = False
+        if not textual:
+            event["body"] = base64.b64encode(body).decode()
+            event["isBase64Encoded"] = True
+    return event
+
+
+def to_response(result: dict[str, Any]) -> Response:
+    """The HTTP response for a Lambda proxy integration answer (payload v2)."""
+    body = result.get("body") or ""
+    data = base64.b64decode(body) if result.get("isBase64Encoded") else str(body).encode()
+    response = Response(data, status=int(result.get("statusCode", 200)))
+    response.headers.remove("Content-Type")
+    for key, value in (result.get("headers") or {}).items():
+        response.headers[key] = str(value)
+    for cookie in result.get("cookies") or []:
+        response.headers.add("Set-Cookie", cookie)
+    return response
+
+
+class Gateway:
+    """Serves the API on host:port through a handler that takes one v2 event."""
+
+    def __init__(
+        self, handler: Handler, tokens: DevTokens, *, host: str = "127.0.0.1", port: int = 3000
+    ) -> None:
+        self._handler = handler
+        self._tokens = tokens
+        self._lock = threading.Lock()
+        self._server = make_server(host, port, self._wsgi, threaded=True, request_handler=_Quiet)
+        self.url = f"http://{host}:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def start(self) -> str:
+        """Serve in a background thread; returns the base URL."""
+        self._thread.start()
+        return self.url
+
+    def stop(self) -> None:
+        """Stop serving."""
+        self._server.shutdown()
+        self._server.server_close()
+
+    def _wsgi(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        request = Request(environ)
+        request_id = new_request_id()
+        if request.path == "/dev/token" and request.method == "POST":
+            response = self._issue(request)
+        else:
+            response = self._invoke(request, request_id)
+        response.headers.setdefault("X-Request-Id", request_id)
+        return response(environ, start_response)
+
+    def _issue(self, request: Request) -> Response:
+        payload = request.get_json(force=True, silent=True)
+        user = payload.get("user") if isinstance(payload, dict) else None
+        try:
+            token = self._tokens.issue(user if isinstance(user, str) else "")
+        except ValueError as exc:
+            return _error(400, "bad_request", f'send {{"user": "alice"}}; {exc}')
+        return Response(json.dumps({"token": token}), mimetype="application/json")
+
+    def _invoke(self, request: Request, request_id: str) -> Response:
+        claims = None
+        if request.path.startswith(PRIVATE_PREFIX) and request.method != "OPTIONS":
+            # What API Gateway's JWT authorizer does before the function ever runs.
+            scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+            try:
+                if scheme.lower() != "bearer" or not token:
+                    raise InvalidToken("no bearer token")
+                claims = self._tokens.verify(token.strip())
+            except InvalidToken as exc:
+                response = _error(401, "unauthorized", f"invalid token: {exc}")
+                response.headers["WWW-Authenticate"] = "Bearer"
+                return response
+        event = build_event(request, request_id, claims)
+        with self._lock:
+            result = self._handler(event)
+        return to_response(result)
+
+
+def _error(status: int, code: str, message: str) -> Response:
+    body = json.dumps({"error": {"code": code, "message": message}})
+    return Response(body, status=status, mimetype="application/json")
