@@ -1,0 +1,211 @@
+"""Keyword quality on the labelled set, and what Kiwi costs: init time, memory, installed size.
+
+Quality: tests/fixtures/keywords/*.json, each {"title", "text", "keywords"} labelled by hand
+before the method was tuned. Sorted by file name, the even-numbered articles are the dev half
+(the constants in techfeed/keywords.py were tuned on it), the odd-numbered ones the held-out
+half (only measured). Document frequencies are leave-one-out over the whole labelled set: each
+article is scored with the frequencies of the other articles (N - 1 documents), as a new
+article is scored against the corpus already stored.
+
+- recall@10: labelled keywords found in the top 10, over all labels (micro-average);
+- precision@5: top-5 keywords that are labelled, over 5 per article (a shorter answer counts
+  its missing places as wrong). Names match after casefolding and removing spaces.
+
+Cost: each configuration in a fresh interpreter: Kiwi construction plus its lazy model load
+(`tokenize("")`), peak RSS (getrusage) and RSS (VmRSS) after it; with and without Kiwi's
+multi-word dictionary, and with every Korean taxonomy alias added as a Kiwi user word (what
+pretokenized spans make unnecessary). Then extraction time per article, and the installed size
+of kiwipiepy and what it pulls in (files listed in each distribution's RECORD).
+
+    .venv/bin/python bench/keywords.py [--show dev|all] [--no-cost] [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+from techfeed.keywords import KeywordExtractor, alias_key
+
+FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "keywords"
+
+
+@dataclass(frozen=True)
+class Labelled:
+    """One labelled article."""
+
+    case: str
+    title: str
+    text: str
+    keywords: list[str]
+
+
+def load_labelled() -> list[Labelled]:
+    articles = []
+    for path in sorted(FIXTURES.glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        articles.append(Labelled(path.stem, data["title"], data["text"], data["keywords"]))
+    return articles
+
+
+def halves(articles: list[Labelled]) -> tuple[list[Labelled], list[Labelled]]:
+    return articles[0::2], articles[1::2]
+
+
+def predict(
+    extractor: KeywordExtractor, articles: list[Labelled], *, corpus: bool = True
+) -> dict[str, list[str]]:
+    """Top-10 keyword names per article, document frequencies leave-one-out (or none)."""
+    terms = {a.case: extractor.terms(a.title, a.text) for a in articles}
+    total = Counter(t for ts in terms.values() for t in ts)
+    predictions = {}
+    for a in articles:
+        own = terms[a.case]
+        df = {t: n - (t in own) for t, n in total.items()} if corpus else None
+        keywords = extractor.extract(
+            a.title, a.text, document_frequency=df, documents=len(articles) - 1
+        )
+        predictions[a.case] = [k.name for k in keywords]
+    return predictions
+
+
+def scores(articles: list[Labelled], predictions: dict[str, list[str]]) -> tuple[float, float]:
+    found = labelled = hits5 = 0
+    for a in articles:
+        gold = {alias_key(k) for k in a.keywords}
+        top = [alias_key(k) for k in predictions[a.case]]
+        found += len(gold & set(top[:10]))
+        labelled += len(gold)
+        hits5 += sum(k in gold for k in top[:5])
+    return found / labelled, hits5 / (5 * len(articles))
+
+
+def quality(extractor: KeywordExtractor, show: str | None) -> None:
+    articles = load_labelled()
+    predictions = predict(extractor, articles)
+    dev, held_out = halves(articles)
+    print(f"{'set':<10} {'articles':>8} {'recall@10':>10} {'precision@5':>12}")
+    for name, part in (("dev", dev), ("held-out", held_out), ("all", articles)):
+        recall, precision = scores(part, predictions)
+        print(f"{name:<10} {len(part):>8} {recall:>10.3f} {precision:>12.3f}")
+    no_df = predict(extractor, articles, corpus=False)
+    for name, part in (("dev", dev), ("held-out", held_out)):
+        recall, precision = scores(part, no_df)
+        print(f"{name + '*':<10} {len(part):>8} {recall:>10.3f} {precision:>12.3f}")
+    print("* without document frequencies (the prior IDF only)")
+    print("goals: recall@10 >= 0.7, precision@5 >= 0.8")
+    if show:
+        for a in dev if show == "dev" else articles:
+            gold = {alias_key(k) for k in a.keywords}
+            marked = [("+" if alias_key(k) in gold else "-") + k for k in predictions[a.case]]
+            missed = [
+                k for k in a.keywords if alias_key(k) not in map(alias_key, predictions[a.case])
+            ]
+            half = "dev" if a in dev else "held"
+            print(f"\n[{half}] {a.case}\n  got:    {' '.join(marked)}\n  missed: {missed}")
+
+
+_INIT = """
+import resource, sys, time
+t0 = time.perf_counter()
+from kiwipiepy import Kiwi
+t1 = time.perf_counter()
+kiwi = Kiwi(num_workers=1, load_typo_dict=False, load_multi_dict={multi})
+if {user_words}:
+    from techfeed.keywords import load_taxonomy
+    for term in load_taxonomy().terms:
+        for alias in (term.name, *term.aliases):
+            if any("\\uac00" <= c <= "\\ud7a3" for c in alias):
+                kiwi.add_user_word(alias.replace(" ", ""), "NNP")
+kiwi.tokenize("")
+t2 = time.perf_counter()
+rss = next(l.split()[1] for l in open("/proc/self/status") if l.startswith("VmRSS"))
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(t1 - t0, t2 - t1, int(rss) / 1024, peak / 1024)
+"""
+
+_EXTRACTOR = """
+import resource, time
+t0 = time.perf_counter()
+from techfeed.keywords import KeywordExtractor
+t1 = time.perf_counter()
+e = KeywordExtractor(multiword_dictionary={multi})
+t2 = time.perf_counter()
+rss = next(l.split()[1] for l in open("/proc/self/status") if l.startswith("VmRSS"))
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(t1 - t0, t2 - t1, int(rss) / 1024, peak / 1024)
+"""
+
+
+def _fresh(code: str, runs: int) -> tuple[float, float, float, float]:
+    """Median (import s, init s, RSS MiB, peak RSS MiB) over fresh interpreters."""
+    rows = []
+    for _ in range(runs):
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        )
+        rows.append(tuple(float(x) for x in out.stdout.split()))
+    imp, init, rss, peak = (statistics.median(col) for col in zip(*rows, strict=True))
+    return imp, init, rss, peak
+
+
+def installed_mib(distribution: str) -> float:
+    files = metadata.distribution(distribution).files or []
+    return sum(f.size or 0 for f in files) / 2**20
+
+
+def cost(extractor: KeywordExtractor, runs: int) -> None:
+    print(f"\n{'configuration':<44} {'import s':>8} {'init s':>7} {'RSS MiB':>8} {'peak MiB':>9}")
+    configs = [
+        ("Kiwi, no multi-word dict", _INIT.format(multi=False, user_words=False)),
+        ("Kiwi, multi-word dict", _INIT.format(multi=True, user_words=False)),
+        ("Kiwi, no multi-word dict + alias user words", _INIT.format(multi=False, user_words=True)),
+        ("KeywordExtractor() (taxonomy + Kiwi)", _EXTRACTOR.format(multi=False)),
+        ("KeywordExtractor(multiword_dictionary=True)", _EXTRACTOR.format(multi=True)),
+    ]
+    for name, code in configs:
+        imp, init, rss, peak = _fresh(code, runs)
+        print(f"{name:<44} {imp:>8.2f} {init:>7.2f} {rss:>8.0f} {peak:>9.0f}")
+
+    articles = load_labelled()
+    timings = []
+    for a in articles:
+        start = time.perf_counter()
+        extractor.extract(a.title, a.text)
+        timings.append(time.perf_counter() - start)
+    chars = statistics.mean(len(a.text) for a in articles)
+    print(
+        f"\nextract(): median {statistics.median(timings) * 1000:.1f} ms, "
+        f"max {max(timings) * 1000:.1f} ms per article (mean {chars:.0f} characters)"
+    )
+    print("\ninstalled size (MiB, from each distribution's RECORD):")
+    total = 0.0
+    for dist in ("kiwipiepy", "kiwipiepy-model", "numpy", "tqdm"):
+        size = installed_mib(dist)
+        total += size
+        print(f"  {dist:<18} {metadata.version(dist):<10} {size:>7.1f}")
+    print(f"  {'total':<29} {total:>7.1f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--show", choices=["dev", "all"], help="print keywords per article")
+    parser.add_argument("--no-cost", action="store_true", help="quality only")
+    parser.add_argument("--runs", type=int, default=3, help="fresh interpreters per configuration")
+    args = parser.parse_args()
+    extractor = KeywordExtractor()
+    quality(extractor, args.show)
+    if not args.no_cost:
+        cost(extractor, args.runs)
+
+
+if __name__ == "__main__":
+    main()

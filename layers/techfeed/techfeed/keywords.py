@@ -1,0 +1,614 @@
+"""Text -> canonical keywords and extractive summaries; the only module that imports kiwipiepy.
+
+Keywords: taxonomy aliases are found first (case-insensitive, spacing-tolerant, on word
+boundaries) and handed to Kiwi as pre-tokenized spans, so "TensorFlow.js" and "A/B 테스트" stay
+whole and "Kafka를" becomes Kafka; Kiwi's nouns and noun compounds are the other candidates.
+Candidates are ranked by TF-IDF with the title counted several times, taxonomy terms preferred.
+
+Summaries need no tokenizer (a regex sentence splitter), so importing this module is cheap and
+kiwipiepy is loaded only when a `KeywordExtractor` is built.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import lxml.html
+import yaml
+
+DEFAULT_TAXONOMY = Path(__file__).with_name("taxonomy.yaml")
+
+# Ranking constants, tuned on the dev half of tests/fixtures/keywords (see bench/keywords.py).
+TITLE_WEIGHT = 2.0  # a title occurrence counts as this many body occurrences
+# How likely a reader is to choose a term of each kind, all else equal: a curated topic over a
+# proper noun, foreign word or compound, over one common Korean noun (데이터, 서버, 모델).
+KIND_WEIGHT = {"taxonomy": 3.0, "specific": 1.0, "general": 0.5}
+PRIOR_IDF = 2.5  # without document frequencies: a term in about one article in ten
+PRIOR_DOCUMENTS = 20  # a corpus smaller than this says little: shrink its IDF toward the prior
+RELATIVE_CUTOFF = 0.2  # keywords weaker than this share of the strongest are dropped
+MIN_KEYWORDS = 3
+MAX_NGRAM = 3
+
+_HANGUL = "가-힣"
+_LATIN_OR_DIGIT = re.compile(r"[A-Za-z0-9]")
+_SEPARATOR = re.compile(r"[\s\-]+")
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# Never a topic on their own: the usual function nouns, the generic words of Korean tech
+# writing, and the action nouns (자동, 실행, 호출 …) most frequent across the dev half of the
+# labelled set yet never labelled. They still join compounds ("개발 환경").
+STOP_WORDS_KO = _words(
+    """
+    것 수 등 때 경우 사용 방법 이번 우리 글 내용 이야기 소개 정리 생각 문제 부분 작업 개발 서비스
+    과정 결과 이유 방식 기능 필요 정도 시간 가지 하나 이후 이전 다음 처음 마지막 지금 현재 기존
+    적용 도입 진행 변경 구성 관리 처리 확인 제공 지원 발생 해결 개선 활용 기반 구조 대상 단계 상황
+    의미 목적 목표 기준 수준 자체 전체 일부 대부분 각각 여러 모든 다른 같은 위 아래 앞 뒤 안 밖 중
+    사람 팀 회사 조직 저희 개발자 사용자 담당자 분 여기 거기 이것 그것 무엇 누구 하루 매일 매번 번
+    년 월 일 주 달 분기 오늘 최근 요즘 당시 순간 정말 가장 계속 바로 함께 직접 먼저 특히 실제 실제로
+    점 면 측면 관점 차이 비교 효과 영향 역할 의견 질문 답 답변 설명 예 예시 예를 참고 고민 시작 끝
+    경험 배운 교훈 소감 계획 준비 요구 사항 요구사항 조건 상태 값 데이터 정보 환경 시스템 플랫폼 도구
+    기술 코드 로직 구현 설계 운영 배포 테스트 성능 품질 비용 속도 규모 수치 지표 증가 감소 절반 배
+    이상 이하 미만 초과 내 외 간 별 당 말 글쓴이 필자 안녕 감사 소개드 공유
+    자동 실행 작성 추가 결정 사내 설정 정의 호출 조금 동작 신규 대비 중간 저장 평균 대기 덕분 동안
+    선택 중요 핵심 유지 단위 대신 고유 등록 과제 실수 비율 지정 판단 측정 제안 원칙 방향 기록 생성
+    안내 변환 요청 응답
+    """
+)
+
+STOP_WORDS_EN = _words(
+    """
+    a an the and or but if then else when while for to of in on at by with from into onto over under
+    about above below after before between through during without within across per via as than so
+    is are was were be been being am do does did done have has had having can could will would shall
+    should may might must need needs needed this that these those it its they them their there here
+    we our ours us you your i me my he she his her who whom which what where why how all any both each
+    few more most other some such no nor not only own same too very just also still even ever again
+    once one two three first second third new old many much every another up down out off further
+    use used using uses make makes made get gets got set sets run runs ran take took see seen let lets
+    like well way ways thing things lot lots time times part parts case cases kind number numbers
+    etc e.g i.e vs via eg ie ok yes yeah because since until though although however therefore thus
+    instead rather already always often sometimes usually never now today last next our team teams
+    post blog article write wrote written read reads show shows shown said says say tell told
+    better best good great large small big high low long short fast slow easy hard real main
+    each whether able within via around whole half day days week weeks month months year years
+    percent ms s
+    """
+)
+
+_NOUN_TAGS = frozenset({"NNG", "NNP"})
+_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[.+#_/-][A-Za-z0-9]+)*[+#]*")
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s*)\W*$")
+_SUFFIXES = frozenset({"성", "화", "자", "력", "율", "률", "형", "량"})  # 확장성, 자동화
+
+
+@dataclass(frozen=True)
+class Keyword:
+    """One keyword of an article: a canonical taxonomy name or a normalised noun phrase."""
+
+    name: str
+    score: float
+
+
+class TaxonomyError(ValueError):
+    """The taxonomy file is malformed; the message names the bad entry."""
+
+
+@dataclass(frozen=True)
+class TaxonomyTerm:
+    """One curated topic: its canonical (display) name and the ways articles write it."""
+
+    name: str
+    aliases: tuple[str, ...] = ()
+    match_case: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    """The curated topics, with a matcher that finds their aliases in text."""
+
+    terms: tuple[TaxonomyTerm, ...]
+    _by_alias: dict[str, str] = field(init=False, repr=False, compare=False)
+    _loose: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    _exact: re.Pattern[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        by_alias: dict[str, str] = {}
+        loose: list[str] = []
+        exact: list[str] = []
+        for term in self.terms:
+            if not term.name.strip():
+                raise TaxonomyError(f"taxonomy entry with aliases {list(term.aliases)}: empty name")
+            spellings = [(a, a in term.match_case) for a in (term.name, *term.aliases)]
+            spellings += [(a, True) for a in term.match_case if a != term.name]
+            for alias, case_sensitive in spellings:
+                key = alias_key(alias)
+                if not key:
+                    raise TaxonomyError(f"taxonomy entry {term.name!r}: empty alias")
+                owner = by_alias.setdefault(key, term.name)
+                if owner != term.name:
+                    raise TaxonomyError(
+                        f"taxonomy entry {term.name!r}: alias {alias!r} already belongs to {owner!r}"
+                    )
+                (exact if case_sensitive else loose).append(alias)
+        # Case-insensitive by lowering ASCII in the text, not by re.IGNORECASE, which makes the
+        # character classes of thousands of aliases slow to compile.
+        object.__setattr__(self, "_by_alias", by_alias)
+        object.__setattr__(self, "_loose", re.compile(_trie_pattern(loose, plural=True)))
+        object.__setattr__(self, "_exact", re.compile(_trie_pattern(exact, plural=False)))
+
+    def canonical(self, phrase: str) -> str | None:
+        """The canonical name `phrase` is an alias of, if any."""
+        key = alias_key(phrase)
+        name = self._by_alias.get(key)
+        if name is None and key.endswith("s"):
+            name = self._by_alias.get(key[:-1]) or self._by_alias.get(key[:-2])
+        return name
+
+    def find(self, text: str) -> list[tuple[int, int, str]]:
+        """Alias occurrences in `text` as (start, end, canonical name): leftmost, longest."""
+        matches = [*self._loose.finditer(text.translate(_ASCII_LOWER)), *self._exact.finditer(text)]
+        spans = sorted((m.start(), -m.end()) for m in matches if m.group())
+        found: list[tuple[int, int, str]] = []
+        for start, negative_end in spans:
+            if found and start < found[-1][1]:
+                continue
+            name = self.canonical(text[start:-negative_end])
+            if name is not None:
+                found.append((start, -negative_end, name))
+        return found
+
+
+def alias_key(phrase: str) -> str:
+    """How aliases are compared: case, spaces and hyphens ignored."""
+    return _SEPARATOR.sub("", phrase).casefold()
+
+
+_GAP = r"[\s\-]*"
+
+
+def _units(alias: str, *, fold: bool) -> tuple[str, ...]:
+    """An alias as match units: its characters, with a gap wherever spacing may vary."""
+    units: list[str] = []
+    for char in alias.strip():
+        if char.isspace() or char == "-":
+            if units[-1] != _GAP:
+                units.append(_GAP)
+            continue
+        if units and units[-1] != _GAP and _is_hangul(units[-1]) != _is_hangul(char):
+            units.append(_GAP)  # "AB테스트" is also written "AB 테스트"
+        units.append(char.translate(_ASCII_LOWER) if fold else char)
+    return tuple(units)
+
+
+def _trie_pattern(aliases: list[str], *, plural: bool) -> str:
+    """One regex for many aliases, sharing prefixes (a flat alternation compiles and runs slowly).
+
+    Aliases match on word boundaries: a Latin alias not inside a longer Latin word, a Korean one
+    only at the start of a word; longer aliases win. English aliases also match their plural.
+    """
+    trie: dict[str, Any] = {}
+    for alias in aliases:
+        node = trie
+        for unit in _units(alias, fold=plural):
+            node = node.setdefault(unit, {})
+        last = alias.strip()[-1]
+        end = ""
+        if _LATIN_OR_DIGIT.match(last):
+            wants_plural = plural and last.isalpha() and len(alias) >= 3
+            end = ("(?:e?s)?" if wants_plural else "") + r"(?![A-Za-z0-9_])"
+        if "" not in node or len(end) > len(node[""]):
+            node[""] = end
+
+    def emit(node: dict[str, Any]) -> str:
+        branches = [
+            (unit if unit == _GAP else re.escape(unit)) + emit(child)
+            for unit, child in node.items()
+            if unit != ""
+        ]
+        if "" in node:
+            branches.append(node[""])  # last: a longer alias sharing this prefix is tried first
+        return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+
+    # One lookbehind per script, not per alias: each character class costs compile time.
+    groups: dict[str, dict[str, Any]] = {f"(?<![{_HANGUL}])": {}, r"(?<![A-Za-z0-9_])": {}, "": {}}
+    for unit, child in trie.items():
+        guard = (
+            f"(?<![{_HANGUL}])"
+            if _is_hangul(unit)
+            else r"(?<![A-Za-z0-9_])"
+            if _LATIN_OR_DIGIT.match(unit)
+            else ""
+        )
+        groups[guard][unit] = child
+    return "|".join(guard + emit(group) for guard, group in groups.items() if group)
+
+
+def _is_hangul(char: str) -> bool:
+    return "가" <= char <= "힣"
+
+
+def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
+    """Read and validate a taxonomy file (the packaged `taxonomy.yaml` by default)."""
+    source = Path(path) if path is not None else DEFAULT_TAXONOMY
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: 10x faster when present
+    data = yaml.load(source.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506
+    if not isinstance(data, dict) or not isinstance(data.get("terms"), list):
+        raise TaxonomyError(f"{source}: expected a mapping with a 'terms' list")
+    return Taxonomy(tuple(_term(entry, index) for index, entry in enumerate(data["terms"])))
+
+
+def _term(entry: Any, index: int) -> TaxonomyTerm:
+    """One taxonomy entry: `[name, alias, ...]` or `{name, aliases, match_case}`."""
+    if isinstance(entry, list):
+        entry = {"name": entry[0] if entry else "", "aliases": entry[1:]}
+    if not isinstance(entry, dict) or set(entry) - {"name", "aliases", "match_case"}:
+        raise TaxonomyError(
+            f"taxonomy entry #{index + 1} ({entry!r}): expected a list or a mapping"
+        )
+    name, aliases, exact = entry.get("name"), entry.get("aliases", []), entry.get("match_case", [])
+    if not isinstance(name, str) or not name.strip():
+        raise TaxonomyError(f"taxonomy entry #{index + 1} ({entry!r}): empty name")
+    for spellings in (aliases, exact):
+        if not isinstance(spellings, list) or not all(
+            isinstance(a, str) and a.strip() for a in spellings
+        ):
+            raise TaxonomyError(f"taxonomy entry {name!r}: aliases must be non-empty strings")
+    return TaxonomyTerm(name.strip(), tuple(a.strip() for a in aliases), tuple(exact))
+
+
+@dataclass
+class _Candidate:
+    """Evidence for one candidate term in one document."""
+
+    key: str
+    kind: str  # a KIND_WEIGHT key
+    title: int = 0
+    body: int = 0
+    first: int = 0
+    surfaces: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def name(self) -> str:
+        return self.surfaces.most_common(1)[0][0]
+
+
+@dataclass(frozen=True)
+class _Unit:
+    """One noun-like piece of a sentence: a taxonomy match or a Kiwi noun (with its suffix)."""
+
+    text: str
+    start: int
+    end: int
+    canonical: str | None = None
+    specific: bool = False
+
+
+class KeywordExtractor:
+    """Korean and English keyword extraction over one Kiwi instance (expensive: one per process)."""
+
+    def __init__(
+        self, taxonomy: Taxonomy | None = None, *, multiword_dictionary: bool = False
+    ) -> None:
+        from kiwipiepy import Kiwi
+
+        self.taxonomy = taxonomy if taxonomy is not None else load_taxonomy()
+        self._kiwi: Any = Kiwi(
+            num_workers=1, load_typo_dict=False, load_multi_dict=multiword_dictionary
+        )
+        self._kiwi.tokenize("")  # Kiwi loads its model lazily: pay the cost here, not per article
+
+    def extract(
+        self,
+        title: str,
+        text: str,
+        *,
+        document_frequency: Callable[[str], int] | Mapping[str, int] | None = None,
+        documents: int = 0,
+        limit: int = 10,
+    ) -> list[Keyword]:
+        """Up to `limit` canonical keywords of an article, strongest first.
+
+        `document_frequency` maps a term (as returned by `terms`) to the number of articles, out
+        of `documents`, that contain it; without it a prior stands in for the IDF.
+        """
+        candidates = self._candidates(title, text)
+        if isinstance(document_frequency, Mapping):
+            mapping = document_frequency
+            document_frequency = lambda key: mapping.get(key, 0)  # noqa: E731
+        scored = sorted(
+            (
+                (self._score(c, document_frequency, documents), c)
+                for c in candidates.values()
+                if c.kind == "taxonomy" or c.title or c.body >= 2
+            ),
+            key=lambda sc: (-sc[0], sc[1].first),
+        )
+        chosen: list[Keyword] = []
+        keys: list[str] = []
+        for score, candidate in scored:
+            if len(chosen) >= limit:
+                break
+            if chosen and len(chosen) >= MIN_KEYWORDS and score < RELATIVE_CUTOFF * chosen[0].score:
+                break
+            if candidate.kind != "taxonomy" and any(
+                candidate.key in k or k in candidate.key for k in keys
+            ):
+                continue  # "추천" beside "추천 시스템", "데이터 파이프라인" beside "데이터"
+            chosen.append(Keyword(candidate.name, round(score, 4)))
+            keys.append(candidate.key)
+        return chosen
+
+    def terms(self, title: str, text: str) -> set[str]:
+        """The candidate terms of an article: what document frequencies are counted over."""
+        return set(self._candidates(title, text))
+
+    def _score(
+        self, candidate: _Candidate, df: Callable[[str], int] | None, documents: int
+    ) -> float:
+        idf = PRIOR_IDF
+        if df is not None and documents > 0:
+            seen = min(max(df(candidate.key), 0), documents)
+            corpus_idf = math.log((documents + 1) / (seen + 1)) + 1
+            idf = (documents * corpus_idf + PRIOR_DOCUMENTS * PRIOR_IDF) / (
+                documents + PRIOR_DOCUMENTS
+            )
+        tf = candidate.body + TITLE_WEIGHT * candidate.title
+        return math.sqrt(tf) * idf * KIND_WEIGHT[candidate.kind]
+
+    def _candidates(self, title: str, text: str) -> dict[str, _Candidate]:
+        candidates: dict[str, _Candidate] = {}
+        position = 0
+        for in_title, part in ((True, title), (False, text)):
+            for paragraph in _paragraphs(part):
+                for phrase in self._phrases(paragraph):
+                    key = alias_key(phrase.canonical or phrase.text)
+                    candidate = candidates.get(key)
+                    if candidate is None:
+                        kind = "taxonomy" if phrase.canonical else "specific"
+                        kind = kind if phrase.specific else "general"
+                        candidate = candidates[key] = _Candidate(key, kind, first=position)
+                    candidate.surfaces[phrase.canonical or _normalise(phrase.text)] += 1
+                    if in_title:
+                        candidate.title += 1
+                    else:
+                        candidate.body += 1
+                    position += 1
+        return candidates
+
+    def _phrases(self, sentence: str) -> Iterator[_Unit]:
+        """Taxonomy matches, then nouns and noun compounds of one paragraph."""
+        for run in self._noun_runs(sentence):
+            for unit in run:
+                if unit.canonical is not None:
+                    yield unit
+            # n-grams never span a taxonomy match: the topic itself is the keyword there
+            pieces: list[list[_Unit]] = [[]]
+            for unit in run:
+                if unit.canonical is not None:
+                    pieces.append([])
+                else:
+                    pieces[-1].append(unit)
+            for piece in pieces:
+                for size in range(1, MAX_NGRAM + 1):
+                    for i in range(len(piece) - size + 1):
+                        gram = piece[i : i + size]
+                        phrase = sentence[gram[0].start : gram[-1].end]
+                        if size == 1 and not _keeps_alone(phrase):
+                            continue
+                        yield _Unit(
+                            phrase, gram[0].start, gram[-1].end, None, size > 1 or gram[0].specific
+                        )
+
+    def _noun_runs(self, sentence: str) -> Iterator[list[_Unit]]:
+        """Maximal runs of adjacent noun units (joined or one space apart)."""
+        names = {(start, end): name for start, end, name in self.taxonomy.find(sentence)}
+        taken = [range(start, end) for start, end in names]
+        # Kiwi mangles English ("st", "ore."): Latin words go in whole, like taxonomy matches.
+        latin = {
+            (m.start(), m.end()): _SENTENCE_START.search(sentence[: m.start()]) is not None
+            for m in _LATIN_WORD.finditer(sentence)
+            if not any(m.start() in r or m.end() - 1 in r for r in taken)
+        }
+        pretokenized = [(start, end, "NNP") for start, end in names]
+        pretokenized += [(start, end, "SL") for start, end in latin]
+        korean = any(_is_hangul(c) for c in sentence)
+        run: list[_Unit] = []
+        for token in self._kiwi.tokenize(sentence, pretokenized=pretokenized):
+            start, end = token.start, token.start + token.len
+            unit: _Unit | None = None
+            if (start, end) in names:
+                unit = _Unit(sentence[start:end], start, end, names[start, end], True)
+            elif token.tag in _NOUN_TAGS:
+                unit = _Unit(token.form, start, end, None, token.tag == "NNP")
+            elif (start, end) in latin and _english_term(token.form, korean, latin[start, end]):
+                unit = _Unit(token.form, start, end, None, True)
+            elif token.tag == "XSN" and run and run[-1].end == start and token.form in _SUFFIXES:
+                last = run.pop()
+                unit = _Unit(sentence[last.start : end], last.start, end, None, last.specific)
+            if unit is None:
+                if run:
+                    yield run
+                run = []
+                continue
+            if run and sentence[run[-1].end : unit.start] not in ("", " "):
+                yield run
+                run = []
+            run.append(unit)
+        if run:
+            yield run
+
+
+def _paragraphs(text: str) -> Iterator[str]:
+    for line in text.splitlines():
+        if line.strip():
+            yield line
+
+
+def _normalise(phrase: str) -> str:
+    """Display form of an ad-hoc phrase: single spaces; all-lowercase English stays lowercase."""
+    return " ".join(phrase.split())
+
+
+def _is_stop(word: str) -> bool:
+    return word in STOP_WORDS_KO or word.casefold() in STOP_WORDS_EN or word.isdigit()
+
+
+def _keeps_alone(word: str) -> bool:
+    """A single noun is a keyword only if it is not a stop word and has some substance."""
+    if _is_stop(word):
+        return False
+    if _is_hangul(word[0]):
+        return len(word) >= 2
+    return len(word) >= 2 and not word.isdigit()
+
+
+def _english_term(form: str, korean: bool, sentence_start: bool) -> bool:
+    """A foreign word that may name a topic.
+
+    In Korean prose an English word is nearly always a name or a term. In English prose, with no
+    part-of-speech tags, only names are taken: capitalised inside a sentence, or with capitals
+    or digits past the first letter (MySQL, gRPC, S3); common words are left to the taxonomy.
+    """
+    if len(form) < 2 or form.casefold() in STOP_WORDS_EN:
+        return False
+    if korean or any(c.isupper() or c.isdigit() for c in form[1:]):
+        return True
+    return form[0].isupper() and not sentence_start
+
+
+# --- plain text or HTML in
+
+
+_HTML_HINT = re.compile(r"^\s*<|<(?:html|body|p|div|h1|article|br)\b", re.IGNORECASE)
+_SKIP = ("script", "style", "noscript", "nav", "header", "footer", "aside", "pre", "form", "svg")
+_BLOCKS = _words("p div li h1 h2 h3 h4 h5 h6 blockquote tr br section article figcaption dd dt td")
+
+
+def text_of(document: str) -> tuple[str, str]:
+    """(title, text) of a plain-text or HTML document; code blocks and page chrome dropped."""
+    if not _HTML_HINT.search(document):
+        lines = [line.strip() for line in document.strip().splitlines()]
+        if len(lines) > 1 and 0 < len(lines[0]) <= 120:
+            return lines[0].lstrip("#").strip(), "\n".join(lines[1:]).strip()
+        return "", "\n".join(lines)
+    tree = lxml.html.document_fromstring(document)
+    title = _html_title(tree)
+    for element in tree.xpath("//" + " | //".join(_SKIP)):
+        element.drop_tree()
+    for element in tree.iter():
+        if isinstance(element.tag, str) and element.tag in _BLOCKS:
+            element.tail = "\n" + (element.tail or "")
+    body = tree.find("body")
+    raw = (body if body is not None else tree).text_content()
+    lines = [" ".join(line.split()) for line in raw.splitlines()]
+    text = "\n".join(line for line in lines if line)
+    if title and text.startswith(title):
+        text = text[len(title) :].lstrip()
+    return title, text
+
+
+def _html_title(tree: Any) -> str:
+    for xpath in ('//meta[@property="og:title"]/@content', "//h1", "//title"):
+        found = tree.xpath(xpath)
+        if found:
+            value = found[0] if isinstance(found[0], str) else found[0].text_content()
+            title = " ".join(str(value).split())
+            if xpath == "//title":
+                title = re.split(r"\s+[|·\-–—]\s+", title)[0]
+            if title:
+                return title
+    return ""
+
+
+# --- extractive summaries
+
+
+_ENDING = re.compile(
+    r"""
+    [.!?…。]+["'”’)\]]*                     # the sentence's closing punctuation
+    (?: \s+ | (?<=[다요죠까][.!?]) (?=[가-힣A-Z]) )   # then space, or Korean ending glued on
+    """,
+    re.VERBOSE,
+)
+_ABBREVIATION = re.compile(r"(?:\b(?:e\.g|i\.e|etc|vs|Mr|Dr|No|cf)|^\d{1,2}|\b[A-Z])\.$")
+_PURPOSE = re.compile(r"(?:이번|이) 글(?:에서는|은)|this (?:post|article)", re.IGNORECASE)
+_GREETING = re.compile(r"^(?:안녕하세요|반갑습니다|hi|hello)\b", re.IGNORECASE)
+_WORD = re.compile(rf"[{_HANGUL}]{{2,}}|[A-Za-z][A-Za-z0-9.+#]+")
+_JOSA = re.compile(
+    r"(?:으로|에서|에게|까지|부터|처럼|보다|이나|이며|이고|과|와|을|를|은|는|이|가|의|에|도|로|만)$"
+)
+
+
+def split_sentences(text: str) -> list[str]:
+    """Korean and English sentences of `text`, in order; a line break always ends one."""
+    sentences: list[str] = []
+    for paragraph in _paragraphs(text):
+        start = 0
+        for match in _ENDING.finditer(paragraph):
+            head = paragraph[start : match.start() + 1].strip()
+            if _ABBREVIATION.search(head):
+                continue
+            sentences.append(paragraph[start : match.end()].strip())
+            start = match.end()
+        if paragraph[start:].strip():
+            sentences.append(paragraph[start:].strip())
+    return sentences
+
+
+def summarize_extractive(
+    title: str, text: str, *, sentences: int = 3, fallback: str | None = None
+) -> str:
+    """The `sentences` (2–3) most central whole sentences of an article, in their order.
+
+    Without a body, the feed's description (`fallback`) cut to as many sentences.
+    """
+    candidates = [s for s in split_sentences(text) if 15 <= len(s) <= 400 and _is_prose(s)]
+    if not candidates:
+        if fallback is None:
+            return ""
+        plain = text_of(fallback)[1] if _HTML_HINT.search(fallback) else fallback
+        return " ".join(split_sentences(" ".join(plain.split()))[:sentences])
+    words = [_stems(s) for s in candidates]
+    frequency = Counter(w for ws in words for w in set(ws))
+    title_words = set(_stems(title))
+
+    def centrality(index: int) -> float:
+        ws = words[index]
+        if not ws:
+            return 0.0
+        weight = sum(frequency[w] - 1 + 3 * (w in title_words) for w in set(ws)) / math.sqrt(
+            len(ws)
+        )
+        lead = 1.5 if index < 3 else 1.0  # writers state the point early
+        purpose = 1.5 if _PURPOSE.search(candidates[index]) else 1.0  # "이 글에서는 …"
+        return weight * lead * purpose * (0.3 if _GREETING.match(candidates[index]) else 1.0)
+
+    best = sorted(range(len(candidates)), key=lambda i: -centrality(i))[:sentences]
+    return " ".join(candidates[i] for i in sorted(best))
+
+
+def _stems(sentence: str) -> list[str]:
+    """Content words of a sentence with a trailing particle cut off (cheap, no tokenizer)."""
+    stems = []
+    for word in _WORD.findall(sentence):
+        stem = _JOSA.sub("", word) if _is_hangul(word[0]) else word.casefold()
+        if len(stem) >= 2 and not _is_stop(stem):
+            stems.append(stem)
+    return stems
+
+
+def _is_prose(sentence: str) -> bool:
+    """Not code, a table row or a list of links: mostly letters and spaces."""
+    letters = sum(ch.isalpha() or ch.isspace() for ch in sentence)
+    return letters / len(sentence) >= 0.75
