@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-stamp
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "techfeed needs Python 3.11 or newer"'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[local,dev,keywords]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[local,dev,keywords,bench]'
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -30,6 +30,9 @@ test: install lint
 
 bench: install
 	$(BIN)/python bench/crawl.py
+	$(BIN)/python bench/extraction.py
+	$(BIN)/python bench/keywords.py
+	$(BIN)/python bench/coldstart.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

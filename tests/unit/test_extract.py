@@ -388,22 +388,25 @@ def test_summarize_respects_limit(limit: int) -> None:
 
 
 def _shingles(text: str) -> Counter[tuple[str, ...]]:
-    tokens = re.findall(r"\w+", text.lower())
+    tokens = re.findall(r"\w+", text)
     return Counter(tuple(tokens[i : i + 4]) for i in range(len(tokens) - 3))
 
 
 @pytest.mark.skipif(not WCXB.is_dir(), reason="WCXB development pages are not available")
 def test_wcxb_body_f1() -> None:
-    pages = sorted((WCXB / "html").glob("*.html.gz"))[:20]
+    # Every tenth page: a fixed spread of sites, fast enough for every run.
+    pages = sorted((WCXB / "html").glob("*.html.gz"))[::10]
     precision = recall = 0.0
     for page in pages:
         truth = json.loads((WCXB / "ground-truth" / f"{page.name[:4]}.json").read_text())
         html = gzip.decompress(page.read_bytes()).decode("utf-8", "replace")
         predicted = _shingles(extract_article(html, truth["url"]).text)
-        expected = _shingles(truth["ground_truth"]["main_content"])
+        expected = _shingles(truth["ground_truth"].get("main_content") or "")
         shared = sum((predicted & expected).values())
         precision += shared / max(sum(predicted.values()), 1)
         recall += shared / max(sum(expected.values()), 1)
     precision, recall = precision / len(pages), recall / len(pages)
+    f1 = 2 * precision * recall / (precision + recall)
 
-    assert 2 * precision * recall / (precision + recall) > 0.8
+    # 0.916 when written; plain readability-lxml scores 0.907 on these pages.
+    assert f1 > 0.91, f1

@@ -1,26 +1,21 @@
-"""Article pages and full feed content -> ArticleBody; the only module that imports readability."""
+"""Article pages and full feed content -> ArticleBody: metadata, main content, sanitized HTML."""
 
 from __future__ import annotations
 
 import html as htmllib
-import json
 import re
 import unicodedata
-from datetime import UTC, datetime, timedelta, timezone
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import lxml.html
 import nh3
 from lxml import etree
-from readability import Document
-from readability.readability import Unparseable
 
+from techfeed._extract_content import main_content
+from techfeed._extract_meta import page_metadata
 from techfeed.models import ArticleBody
-
-# Korean blogs write local times without an offset.
-_KST = timezone(timedelta(hours=9))
 
 _PARSER = lxml.html.HTMLParser(encoding="utf-8")
 
@@ -81,17 +76,6 @@ _SRCSET_SPLIT = re.compile(r"(?<=\d[wx])\s*,\s*|,\s+")
 _LANGUAGE_CLASS = re.compile(r"(?:language|lang)-([\w+#.-]{1,30})", re.I)
 _LANGUAGE_NAME = re.compile(r"[\w+#.-]{1,30}")
 
-_ARTICLE_TYPES = frozenset(
-    {"Article", "BlogPosting", "NewsArticle", "TechArticle", "Report", "SocialMediaPosting"}
-)
-_TITLE_SEPARATORS = (" | ", " :: ", " - ", " – ", " — ", " · ")
-# A pipe or double colon almost always introduces the site name; a dash may be part of the title.
-_SITE_SEPARATORS = (" | ", " :: ")
-_MIN_TITLE = 10
-_LOOSE_DATE = re.compile(
-    r"(\d{4})\s*[./년-]\s*(\d{1,2})\s*[./월-]\s*(\d{1,2})(?:\D{1,5}?(\d{1,2}):(\d{2})(?::(\d{2}))?)?"
-)
-
 # Characters XML (and so lxml) refuses in text; pages do contain them.
 _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff]")
@@ -105,26 +89,23 @@ def extract_article(html: str, url: str) -> ArticleBody:
     page = _parse_page(html)
     if page is None:
         return _body("", url)
-    metas = _meta_map(page)
-    ld = _json_ld(page)
-    title = _first(metas, "og:title")
-    author = _ld_author(ld) or _meta_author(metas)
-    published_at = _published_at(page, metas, ld)
-    image = _http_url(url, _first(metas, "og:image", "twitter:image", "twitter:image:src"))
-    h1 = page.find(".//h1")
-    heading = " ".join(h1.text_content().split()) if h1 is not None else None
-
-    _prepare(page, url)
+    meta = page_metadata(page)
+    # Links are made absolute later, by sanitize_html on the article alone: far fewer links.
+    base = page.find(".//base[@href]")
+    url = _http_url(url, base.get("href")) or url if base is not None else url
+    image = _http_url(url, meta.image)
+    _tidy(page)
     _lift_code_blocks(page)
-    document = Document(page, url=url)
-    title = title or document.short_title() or heading
-    try:
-        content = document.summary(html_partial=True)
-    except Unparseable:
-        content = ""
-    if title:
-        title = _strip_site_suffix(" ".join(title.split()), _first(metas, "og:site_name"))
-    return _body(content, url, title=title, author=author, published_at=published_at, image=image)
+    root = main_content(page)
+    content = _inner_html(root, meta.title) if root is not None else ""
+    return _body(
+        content,
+        url,
+        title=meta.title,
+        author=meta.author,
+        published_at=meta.published_at,
+        image=image,
+    )
 
 
 def article_from_content(
@@ -136,7 +117,7 @@ def article_from_content(
     published_at: datetime | None = None,
     image: str | None = None,
 ) -> ArticleBody:
-    """Build the body from a feed entry that carries the whole article (no readability)."""
+    """Build the body from a feed entry that carries the whole article (no content search)."""
     return _body(
         content_html, url, title=title, author=author, published_at=published_at, image=image
     )
@@ -217,6 +198,15 @@ def _encode(html: str) -> bytes:
 
 def _prepare(root: Any, base_url: str) -> None:
     """Resolve lazy images and drop placeholders, tidy code blocks, absolutize links."""
+    _tidy(root)
+    root.make_links_absolute(base_url, resolve_base_href=True, handle_failures="discard")
+    for link in root.iter("a"):
+        if "href" in link.attrib and urlsplit(link.get("href")).scheme not in _LINK_SCHEMES:
+            del link.attrib["href"]
+
+
+def _tidy(root: Any) -> None:
+    """Resolve lazy images and drop placeholders, tidy code blocks."""
     for img in list(root.iter("img")):
         src = _image_source(img)
         if src is None or (img.get("width") in _PIXEL_SIZES and img.get("height") in _PIXEL_SIZES):
@@ -229,11 +219,6 @@ def _prepare(root: Any, base_url: str) -> None:
     for br in list(root.iterfind(".//pre//br")):
         br.tail = "\n" + (br.tail or "")
         br.drop_tree()
-    root.make_links_absolute(base_url, resolve_base_href=True, handle_failures="discard")
-    # Before readability sees them: its cleaner turns javascript: links into links to the page.
-    for link in root.iter("a"):
-        if "href" in link.attrib and urlsplit(link.get("href")).scheme not in _LINK_SCHEMES:
-            del link.attrib["href"]
 
 
 def _image_source(img: Any) -> str | None:
@@ -295,8 +280,8 @@ def _normalize_code_class(el: Any) -> None:
 def _lift_code_blocks(page: Any) -> None:
     """Replace toolbar/highlighter wrappers around each <pre> by the <pre> itself.
 
-    readability judges the wrapper, not the code: a class like "code-toolbar" or a short
-    snippet makes it drop the whole block.
+    The content search judges the wrapper, not the code: a class like "code-toolbar" would
+    make it prune the whole block as page furniture.
     """
     for pre in list(page.iter("pre")):
         node, languages, code = pre, [], set(pre.iter())
@@ -313,6 +298,17 @@ def _lift_code_blocks(page: Any) -> None:
             pre.set("class", f"language-{languages[0]}")
         pre.tail = node.tail
         node.getparent().replace(node, pre)
+
+
+def _inner_html(root: Any, title: str | None) -> str:
+    """root's content as HTML, less a heading that repeats the title (the reader shows it)."""
+    for h1 in root.iter("h1"):
+        if title and " ".join(h1.text_content().split()) == title:
+            h1.drop_tree()
+        break
+    return htmllib.escape(root.text or "", quote=False) + "".join(
+        lxml.html.tostring(child, encoding="unicode") for child in root
+    )
 
 
 def _visible_text(root: Any) -> str:
@@ -334,6 +330,9 @@ def _visible_text(root: Any) -> str:
                 blocks.append(code)
         elif tag == "br":
             inline.append("\n")
+        elif tag == "figcaption":
+            # Captions stay in content_html beside their image; as prose they interrupt.
+            pass
         elif tag is not None:
             if tag in _BLOCK_TAGS:
                 flush()
@@ -355,105 +354,6 @@ def _inline_text(text: str | None) -> str:
     return _SPACE.sub(" ", _INVISIBLE.sub("", text)) if text else ""
 
 
-def _meta_map(page: Any) -> dict[str, str]:
-    metas: dict[str, str] = {}
-    for meta in page.iter("meta"):
-        key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").strip()
-        content = " ".join((meta.get("content") or "").split())
-        if key and content:
-            metas.setdefault(key.lower(), content)
-    return metas
-
-
-def _first(metas: dict[str, str], *keys: str) -> str | None:
-    return next((metas[key] for key in keys if key in metas), None)
-
-
-def _json_ld(page: Any) -> list[dict[str, Any]]:
-    """JSON-LD objects describing the article, article types first."""
-    found: list[dict[str, Any]] = []
-    for script in page.iter("script"):
-        if (script.get("type") or "").strip().lower() != "application/ld+json":
-            continue
-        try:
-            data = json.loads(script.text or "", strict=False)
-        except (ValueError, RecursionError):
-            continue
-        stack = [data]
-        while stack:
-            item = stack.pop()
-            if isinstance(item, list):
-                stack.extend(reversed(item))
-            elif isinstance(item, dict):
-                found.append(item)
-                if isinstance(item.get("@graph"), list):
-                    stack.extend(reversed(item["@graph"]))
-
-    def is_article(obj: dict[str, Any]) -> bool:
-        kinds = obj.get("@type")
-        kinds = kinds if isinstance(kinds, list) else [kinds]
-        return any(kind in _ARTICLE_TYPES for kind in kinds if isinstance(kind, str))
-
-    return sorted(found, key=lambda obj: not is_article(obj))
-
-
-def _ld_author(ld: list[dict[str, Any]]) -> str | None:
-    for obj in ld:
-        authors = obj.get("author")
-        names = [_ld_name(a) for a in (authors if isinstance(authors, list) else [authors])]
-        if names := [name for name in names if name]:
-            return ", ".join(names)
-    return None
-
-
-def _ld_name(author: Any) -> str:
-    name = author.get("name") if isinstance(author, dict) else author
-    return " ".join(name.split()) if isinstance(name, str) else ""
-
-
-def _meta_author(metas: dict[str, str]) -> str | None:
-    for key in ("author", "article:author"):
-        value = metas.get(key)
-        if value and not value.startswith(("http://", "https://")):
-            return value
-    return None
-
-
-def _published_at(page: Any, metas: dict[str, str], ld: list[dict[str, Any]]) -> datetime | None:
-    candidates = [obj.get("datePublished") for obj in ld]
-    candidates += [metas.get(key) for key in ("article:published_time", "date", "pubdate")]
-    time = page.find(".//time[@datetime]")
-    candidates.append(time.get("datetime") if time is not None else None)
-    for value in candidates:
-        if isinstance(value, str) and (parsed := _parse_datetime(value)):
-            return parsed
-    return None
-
-
-def _parse_datetime(value: str) -> datetime | None:
-    """ISO 8601, RFC 2822 or "2024.03.05 10:00"; naive times are KST; the result is UTC."""
-    value = value.strip()
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        try:
-            parsed = parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            if not (m := _LOOSE_DATE.search(value)):
-                return None
-            try:
-                year, month, day, hour, minute, second = (int(g) for g in m.groups("0"))
-                parsed = datetime(year, month, day, hour, minute, second)
-            except ValueError:
-                return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=_KST)
-    try:
-        return parsed.astimezone(UTC)
-    except OverflowError:
-        return None
-
-
 def _http_url(base_url: str, value: str | None) -> str | None:
     if not value or _is_placeholder(value):
         return None
@@ -462,16 +362,3 @@ def _http_url(base_url: str, value: str | None) -> str | None:
     except ValueError:
         return None
     return absolute if urlsplit(absolute).scheme in ("http", "https") else None
-
-
-def _strip_site_suffix(title: str, site_name: str | None) -> str:
-    """Drop a trailing " | Site" when it names the site, or when a pipe leaves a real title."""
-    for separator in _TITLE_SEPARATORS:
-        head, found, tail = title.rpartition(separator)
-        if found and head and site_name and tail.casefold() == site_name.casefold():
-            return head
-    for separator in _SITE_SEPARATORS:
-        head, found, tail = title.rpartition(separator)
-        if found and len(head) >= _MIN_TITLE and len(tail) < len(head):
-            return head
-    return title

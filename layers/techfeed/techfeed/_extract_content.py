@@ -1,0 +1,192 @@
+"""The main content of a parsed page: the element holding the article, boilerplate pruned."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from lxml import etree
+
+# Gone with their content wherever they are: never article text.
+_NOISE_TAGS = (
+    *("script", "style", "noscript", "template", "svg", "math", "canvas", "iframe", "object"),
+    *("embed", "input", "link", "meta"),
+)
+# Controls go too, unless an unclosed one swallowed the page (parsers do not close them).
+_CONTROL_TAGS = ("button", "select", "textarea", "label", "dialog")
+_CONTROL_TEXT = 200
+# Site chrome by its tag: navigation, sidebars, page and article footers.
+_CHROME_TAGS = frozenset({"nav", "aside", "footer", "header", "menu"})
+# Text units: a reader reads each as a whole; link-heavy ones are navigation.
+_UNIT_TAGS = frozenset(
+    {"p", "pre", "li", "td", "th", "dd", "dt", "blockquote", "figcaption", "caption"}
+    | {"h1", "h2", "h3", "h4", "h5", "h6", "address"}
+)
+_INLINE_TAGS = frozenset(
+    {"b", "i", "em", "strong", "span", "code", "kbd", "sub", "sup", "mark", "small", "u", "s"}
+    | {"abbr", "q", "cite", "time", "font", "big", "tt", "var", "samp", "del", "ins", "br"}
+)
+# Class and id words of page furniture: matched against whole words of class/id values.
+_BOILERPLATE = frozenset(
+    {"nav", "navbar", "navigation", "menu", "footer", "sidebar"}
+    | {"comment", "comments", "disqus", "share", "sharing", "social", "related", "recommended"}
+    | {"cookie", "cookies", "consent", "gdpr", "newsletter", "subscribe", "subscription"}
+    | {"signup", "breadcrumb", "breadcrumbs", "pagination", "pager", "advert", "advertisement"}
+    | {"ads", "ad", "sponsor", "sponsored", "promo", "popup", "modal", "banner", "masthead"}
+    | {"toolbar", "byline", "tags", "tagcloud", "categories", "sharedaddy", "skip"}
+    | {"screen", "sr", "visually", "invisible", "outbrain", "taboola", "meta"}
+    | {"author", "bio", "profile", "rating", "reactions", "postbtn", "reply", "replies"}
+)
+# Words that mark the article itself; they override a boilerplate word in the same value.
+_CONTENT = frozenset(
+    {"article", "content", "entry", "post", "body", "main", "text", "story", "prose", "markdown"}
+)
+_WORDS = re.compile(r"[a-z0-9]+")
+_HIDDEN = etree.XPath(".//*[@hidden or @aria-hidden or @style]")
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+
+# Descend into a child while it holds this share of its parent's article text.
+_DESCEND = 0.8
+_DESCEND_SEMANTIC = 0.5
+_LINK_HEAVY = 0.5
+_PRUNE_LINKY = frozenset({"div", "ul", "ol", "section", "dl"})
+
+
+def main_content(page: Any) -> Any | None:
+    """The element of page (an lxml document) that holds the article, pruned in place."""
+    body = page.find("body")
+    if body is None:
+        return None
+    _drop_noise(body)
+    good, density = _good_text(body)
+    root = body
+    while (child := _holder(root, good)) is not None:
+        root = child
+    _prune(root, good, density)
+    return root
+
+
+def _holder(el: Any, good: dict[Any, int]) -> Any | None:
+    """The child of el that holds most of its article text, if one does."""
+    # Never into a paragraph or a span: the article is a container of those.
+    children = [
+        c
+        for c in el
+        if isinstance(c.tag, str)
+        and good.get(c, 0)
+        and c.tag not in _UNIT_TAGS
+        and c.tag not in _INLINE_TAGS
+    ]
+    if not children:
+        return None
+    best = max(children, key=lambda c: good[c])
+    # Responsive layouts render the same article once per screen size: count it once.
+    copies = [c for c in children if c is not best and good[c] == good[best]]
+    if copies and all(c.text_content() == best.text_content() for c in copies):
+        for copy in copies:
+            _remove(copy)
+    share = good[best] / max(sum(good[c] for c in el if isinstance(c.tag, str)), 1)
+    return best if share >= (_DESCEND_SEMANTIC if _is_semantic(best) else _DESCEND) else None
+
+
+def _is_semantic(el: Any) -> bool:
+    """Markup that says "this is the article"."""
+    return (
+        el.tag in ("main", "article")
+        or el.get("role") == "main"
+        or el.get("itemprop") == "articleBody"
+    )
+
+
+def _drop_noise(body: Any) -> None:
+    doomed = [el for el in body.iter(*_NOISE_TAGS)]
+    doomed += [el for el in body.iter(*_CONTROL_TAGS) if len(el.text_content()) < _CONTROL_TEXT]
+    doomed += [el for el in body.iter(etree.Comment, etree.ProcessingInstruction)]
+    doomed += [
+        el
+        for el in _HIDDEN(body)
+        # React streams server-rendered parts as hidden children of <body>, shown by script.
+        if ("hidden" in el.attrib and el.getparent() is not body)
+        or el.get("aria-hidden") == "true"
+        or _HIDDEN_STYLE.search(el.get("style") or "")
+    ]
+    for el in doomed:
+        _remove(el)
+
+
+def _remove(el: Any) -> None:
+    """Drop el and its content but keep its tail text."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    if el.tail:
+        previous = el.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + el.tail
+        else:
+            parent.text = (parent.text or "") + el.tail
+    parent.remove(el)
+
+
+def _good_text(body: Any) -> tuple[dict[Any, int], dict[Any, float]]:
+    """Characters of article-like text under each element (outside links and link-heavy units),
+    and each element's link density."""
+    text: dict[Any, int] = {}
+    links: dict[Any, int] = {}
+    good: dict[Any, int] = {}
+    for el in reversed(list(body.iter(etree.Element))):
+        own = len((el.text or "").strip())
+        tails = 0
+        kids_text = kids_links = kids_good = 0
+        for child in el:
+            tails += len((child.tail or "").strip())
+            kids_text += text.get(child, 0)
+            kids_links += links.get(child, 0)
+            kids_good += good.get(child, 0)
+        total = own + tails + kids_text
+        text[el] = total
+        tag = el.tag
+        if tag == "a":
+            links[el] = total
+            good[el] = 0
+            continue
+        links[el] = kids_links
+        if tag in _UNIT_TAGS:
+            good[el] = total - kids_links if kids_links < _LINK_HEAVY * total else 0
+        elif tag in _INLINE_TAGS:
+            good[el] = total - kids_links
+        else:
+            good[el] = own + tails + kids_good
+        if _is_boilerplate(el, strict=False):
+            good[el] //= 4
+    density = {el: links[el] / total for el, total in text.items() if total}
+    return good, density
+
+
+def _is_boilerplate(el: Any, *, strict: bool) -> bool:
+    """Furniture by tag, role or class/id words; unless strict, article words excuse it."""
+    if el.tag in _CHROME_TAGS or el.get("role") in ("navigation", "complementary"):
+        return True
+    value = f"{el.get('class') or ''} {el.get('id') or ''}".lower()
+    words = set(_WORDS.findall(value)) if value.strip() else set()
+    return bool(words & _BOILERPLATE) and (strict or not words & _CONTENT)
+
+
+def _prune(root: Any, good: dict[Any, int], density: dict[Any, float]) -> None:
+    """Drop furniture inside the article: chrome tags, boilerplate classes, link lists."""
+    total = good.get(root, 0)
+    doomed = []
+    stack = [c for c in root if isinstance(c.tag, str)]
+    while stack:
+        el = stack.pop()
+        if el.tag in ("pre", "code", "table"):
+            continue
+        if _is_boilerplate(el, strict=True) and good.get(el, 0) < 0.5 * total:
+            doomed.append(el)
+            continue
+        if el.tag in _PRUNE_LINKY and density.get(el, 0) > _LINK_HEAVY:
+            doomed.append(el)
+            continue
+        stack.extend(c for c in el if isinstance(c.tag, str))
+    for el in doomed:
+        _remove(el)
