@@ -7,6 +7,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -139,6 +140,39 @@ def test_crawled_articles_are_served_with_etags(
         "/articles", params={"source": "good"}, headers={"If-None-Match": page.headers["ETag"]}
     )
     assert again.status_code == 304 and again.content == b""
+
+
+def test_the_running_stack_tags_crawled_articles(
+    stack: dict[str, Any], client: httpx.Client
+) -> None:
+    # Crawled here or by an earlier test: the stack's stream pump tags them either way.
+    crawl = subprocess.run(
+        [sys.executable, "-m", "techfeed", "crawl", "--source", "good", *stack["args"]],
+        env=stack["env"],
+        cwd=stack["home"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert crawl.returncode == 0, crawl.stderr
+    # The three articles are tagged one after another; the last one's postings end it.
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        kafka = client.get("/articles", params={"keyword": "kafka"}).json()["items"]
+        if kafka and len(client.get(f"/articles/{kafka[0]['id']}").json()["related"]) == 2:
+            break
+        time.sleep(0.5)
+
+    assert [a["title"] for a in kafka] == ["Kafka 컨슈머 지연을 줄인 방법"]
+    assert "Kafka" in kafka[0]["keywords"]
+    keywords = client.get("/keywords").json()["items"]
+    assert {"keyword": "kafka", "count": 1} in keywords
+    article = client.get(f"/articles/{kafka[0]['id']}").json()
+    assert article["keywords"] == kafka[0]["keywords"]
+    assert {r["title"] for r in article["related"]} == {
+        "Kubernetes 비용 최적화",
+        "상대 링크로 된 글",
+    }
 
 
 def test_paging_stays_exact_while_new_articles_arrive(

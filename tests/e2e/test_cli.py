@@ -8,9 +8,10 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 
@@ -21,6 +22,7 @@ from tests.integration.blogserver import BlogServer
 
 ROOT = Path(__file__).resolve().parents[2]
 TECHFEED = [sys.executable, "-m", "techfeed"]
+T = TypeVar("T")
 
 
 @pytest.fixture(scope="module")
@@ -57,16 +59,24 @@ def _techfeed(*args: str, env: dict[str, str], cwd: Path) -> subprocess.Complete
     )
 
 
-def _articles(state_dir: Path) -> list[str]:
+def _with_store(state_dir: Path, use: Callable[[Store], T]) -> T:
+    """Run `use` on a Store over state_dir's embedded AWS, started for the purpose."""
     aws = EmbeddedAWS(state_dir)
     saved = dict(os.environ)
     try:
         os.environ.update(client_environment(aws.start()))
-        return sorted(a.source_id for a in Store.from_env().recent_articles(limit=100))
+        _ensure_resources()
+        return use(Store.from_env())
     finally:
         aws.stop()
         os.environ.clear()
         os.environ.update(saved)
+
+
+def _articles(state_dir: Path) -> list[str]:
+    return _with_store(
+        state_dir, lambda store: sorted(a.source_id for a in store.recent_articles(limit=100))
+    )
 
 
 def test_sources_lists_the_registry(tmp_path: Path) -> None:
@@ -248,20 +258,48 @@ def test_extract_prints_the_contract_fields(tmp_path: Path) -> None:
         ("dispatch", "dispatch_schedule.json", {"dispatched": ["gone", "good", "medium"]}),
         ("crawl", "crawl_source.json", {"source": "toss", "status": "ok", "new": 3, "error": None}),
         ("crawl", "crawl_sqs.json", {"batchItemFailures": []}),
+        ("keywords", "keywords_stream.json", {"batchItemFailures": []}),
     ],
 )
 def test_every_sample_event_runs_its_handler(
     env: dict[str, str], tmp_path: Path, function: str, event: str, expected: dict[str, object]
 ) -> None:
+    if function == "keywords":
+        # The stream event announces a stored article: store it, with a body, first.
+        _with_store(tmp_path / ".techfeed", _save_sample_article)
     result = _techfeed("invoke", function, str(ROOT / "events" / event), env=env, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     output = json.loads(result.stdout)
     if function == "dispatch":
         output["dispatched"].sort()
     assert output == expected
+    if function == "keywords":
+        tagged = _with_store(tmp_path / ".techfeed", lambda s: s.get_article(SAMPLE_ARTICLE))
+        assert tagged is not None and tagged.tagged_at is not None
+        assert "Kafka" in tagged.keywords and tagged.summary != "컨슈머 랙 이야기"
 
 
 SAMPLE_ARTICLE = "6b86b273ff34fce1"
+
+
+def _sample_article(title: str = "토스의 글", **fields: Any) -> Article:
+    return Article(
+        article_id=SAMPLE_ARTICLE,
+        source_id="toss",
+        canonical_url="https://toss.tech/article/1",
+        url="https://toss.tech/article/1",
+        title=title,
+        published_at=datetime(2024, 3, 5, tzinfo=UTC),
+        fetched_at=datetime(2024, 3, 5, tzinfo=UTC),
+        **fields,
+    )
+
+
+def _save_sample_article(store: Store) -> None:
+    labelled = json.loads((ROOT / "tests/fixtures/keywords/kafka-migration.json").read_text())
+    body = "".join(f"<p>{p}</p>" for p in labelled["text"].splitlines() if p.strip())
+    article = _sample_article(title=labelled["title"], summary="컨슈머 랙 이야기")
+    assert store.save_article(article, content_html=body, raw_html=None)
 
 
 @pytest.mark.parametrize(
@@ -275,25 +313,12 @@ SAMPLE_ARTICLE = "6b86b273ff34fce1"
 def test_every_sample_api_event_runs_the_api_handler(
     env: dict[str, str], tmp_path: Path, event: str, status: int, field: str, value: object
 ) -> None:
-    aws = EmbeddedAWS(tmp_path / "state")
-    saved = dict(os.environ)
-    try:
-        os.environ.update(client_environment(aws.start()))
-        _ensure_resources()
-        article = Article(
-            article_id=SAMPLE_ARTICLE,
-            source_id="toss",
-            canonical_url="https://toss.tech/article/1",
-            url="https://toss.tech/article/1",
-            title="토스의 글",
-            published_at=datetime(2024, 3, 5, tzinfo=UTC),
-            fetched_at=datetime(2024, 3, 5, tzinfo=UTC),
-        )
-        Store.from_env().save_article(article, content_html="<p>본문</p>", raw_html=None)
-    finally:
-        aws.stop()
-        os.environ.clear()
-        os.environ.update(saved)
+    _with_store(
+        tmp_path / "state",
+        lambda store: store.save_article(
+            _sample_article(), content_html="<p>본문</p>", raw_html=None
+        ),
+    )
 
     event_file = str(ROOT / "events" / event)
     result = _techfeed("invoke", "api", event_file, "--state-dir", "state", env=env, cwd=tmp_path)
@@ -313,7 +338,33 @@ def test_every_sample_event_is_covered() -> None:
         "crawl_source.json",
         "crawl_sqs.json",
         "dispatch_schedule.json",
+        "keywords_stream.json",
     ]
+
+
+def test_keywords_prints_one_json_line_per_file_and_reports_bad_files(tmp_path: Path) -> None:
+    labelled = json.loads((ROOT / "tests/fixtures/keywords/k8s-cost.json").read_text())
+    text = tmp_path / "post.txt"
+    text.write_text(labelled["title"] + "\n" + labelled["text"], encoding="utf-8")
+    page = tmp_path / "post.html"
+    body = "".join(f"<p>{p}</p>" for p in labelled["text"].splitlines() if p.strip())
+    page.write_bytes(
+        f"<html><head><title>{labelled['title']} | 블로그</title></head><body>"
+        f"<nav>홈 소개</nav><article><h1>{labelled['title']}</h1>{body}</article></body></html>".encode(
+            "cp949"
+        )
+    )
+    args = [str(text), "missing.txt", str(page)]
+    result = _techfeed("keywords", *args, env=dict(os.environ), cwd=tmp_path)
+
+    assert result.returncode == 1
+    assert "missing.txt" in result.stderr and "Traceback" not in result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["file"] for line in lines] == [str(text), str(page)]
+    assert all(set(line) == {"file", "keywords"} for line in lines)
+    from_text, from_html = (line["keywords"] for line in lines)
+    assert 3 <= len(from_text) <= 10 and from_text[0] == "Kubernetes"
+    assert from_html == from_text  # the same article, whatever its wrapping
 
 
 def test_crawl_handler_logs_carry_the_source_id(env: dict[str, str], tmp_path: Path) -> None:

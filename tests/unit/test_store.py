@@ -396,6 +396,41 @@ def test_top_keywords_by_count(store: Store) -> None:
     assert [k.keyword for k in store.top_keywords()] == ["kafka", "kotlin", "쿠버네티스"]
 
 
+def test_a_keyword_no_article_carries_is_dropped_from_the_counts(store: Store) -> None:
+    store.put_keyword_posting("Kafka", make_article("k1", keywords=["Kafka"]))
+    store.set_keyword_count("Kafka", store.count_keyword_postings("kafka"))
+    assert [(k.keyword, k.count) for k in store.top_keywords()] == [("kafka", 1)]
+
+    store.delete_keyword_posting("kafka", make_article("k1"))
+    store.set_keyword_count("Kafka", store.count_keyword_postings("Kafka"))
+
+    assert store.top_keywords() == []
+
+
+def test_related_articles_share_the_most_keywords_newest_first_among_equals(
+    store: Store,
+) -> None:
+    def tagged(article_id: str, hours: int, keywords: list[str]) -> Article:
+        article = make_article(article_id, published_at=T0 + timedelta(hours=hours))
+        article = replace(article, keywords=keywords)
+        for keyword in keywords:
+            store.put_keyword_posting(keyword, article)
+        return article
+
+    me = tagged("me", 0, ["Kafka", "Kubernetes", "CDC"])
+    tagged("two-old", 1, ["kafka", "CDC"])
+    tagged("two-new", 5, ["CDC", "Kafka", "Go"])
+    tagged("three", -5, ["Kafka", "Kubernetes", "CDC", "Redis"])
+    for n in range(4):
+        tagged(f"one-{n}", 10 + n, ["Kubernetes"])
+    tagged("none", 20, ["Redis"])
+
+    related = store.related_articles(me)
+
+    assert [a.article_id for a in related] == ["three", "two-new", "two-old", "one-3", "one-2"]
+    assert store.related_articles(replace(me, keywords=[])) == []
+
+
 def test_bookmarks_are_idempotent_per_user_and_newest_first(store: Store) -> None:
     articles = [make_article(f"b{n}") for n in range(3)]
     for n, article in enumerate(articles):

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from techfeed.local import streams
 from techfeed.local.invoke import HANDLERS, load_function
 from techfeed.store.schema import TABLE_DEFINITION
+from techfeed.tagging import NEW_ARTICLE_FILTER
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -66,3 +72,44 @@ def test_every_function_in_the_template_exists_and_imports(
         named.add((directory, attribute))
     # `techfeed invoke` knows exactly the handlers the template deploys.
     assert named == set(HANDLERS.values())
+
+
+def test_the_keywords_stream_filter_is_the_one_the_local_pump_applies(
+    template: dict[str, Any],
+) -> None:
+    function = template["Resources"]["KeywordsFunction"]["Properties"]
+    stream = function["Events"]["NewArticles"]["Properties"]
+    [pattern] = [json.loads(f["Pattern"]) for f in stream["FilterCriteria"]["Filters"]]
+    assert pattern == NEW_ARTICLE_FILTER
+    assert stream["Stream"] == {"GetAtt": "Table.StreamArn"}
+    assert stream["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert stream["BatchSize"] == streams.BATCH_SIZE
+    assert stream["MaximumRetryAttempts"] == streams.MAXIMUM_RETRY_ATTEMPTS
+
+
+@pytest.mark.parametrize("function", ["api", "crawl"])
+def test_kiwi_stays_out_of_the_api_and_crawl_functions(function: str) -> None:
+    # A fresh interpreter: this one has loaded the keywords function already.
+    check = (
+        "import sys; sys.path.insert(0, sys.argv[1]);"
+        "import importlib.util as u;"
+        "spec = u.spec_from_file_location('app', sys.argv[1] + '/app.py');"
+        "spec.loader.exec_module(u.module_from_spec(spec));"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('kiwipiepy', 'numpy')))"
+    )
+    env = {
+        **os.environ,
+        "TECHFEED_CURSOR_SECRET": "template-test",
+        "AWS_DEFAULT_REGION": "ap-northeast-2",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", check, str(ROOT / "functions" / function)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+    assert not (ROOT / "functions" / function / "requirements.txt").exists()
+    assert "kiwipiepy" not in (ROOT / "layers" / "techfeed" / "requirements.txt").read_text()

@@ -64,5 +64,5 @@ def list_articles(
 def get_article(
     article_id: Annotated[str, Path(description="An article id.", pattern=ARTICLE_ID)],
 ) -> ArticleDetail:
-    """Metadata, `content_html`, keywords, the original `url` and related articles."""
+    """Metadata, `content_html`, keywords, the original `url` and up to 5 related articles."""
     return service().article(article_id)

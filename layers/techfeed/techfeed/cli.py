@@ -1,4 +1,4 @@
-"""The `techfeed` command: run the local stack, crawl, extract, invoke handlers, list sources."""
+"""The `techfeed` command: run the local stack, crawl, extract, tag, invoke handlers, list sources."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import logging
 import signal
 import sys
 import threading
+from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
@@ -52,7 +53,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("-v", "--verbose", action="store_true")
     run.set_defaults(func=_cmd_run)
 
-    crawl = commands.add_parser("crawl", help="one crawl pass now, with a per-source summary")
+    crawl = commands.add_parser(
+        "crawl",
+        help="one crawl pass now, with a per-source summary",
+        description="Crawl the sources once. Locally, new articles are then tagged with keywords "
+        "(unless a `techfeed run` on the state dir does it).",
+    )
     crawl.add_argument("--source", action="append", default=[], metavar="ID")
     _add_sources_file(crawl)
     _add_state_dir(crawl)
@@ -65,6 +71,27 @@ def _parser() -> argparse.ArgumentParser:
     extract.add_argument("files", nargs="+", metavar="FILE")
     extract.add_argument("--url", help="the page's URL, for resolving links")
     extract.set_defaults(func=_cmd_extract)
+
+    keywords = commands.add_parser(
+        "keywords",
+        help="keywords of text or HTML files",
+        description='Print one JSON object per FILE and line: {"file", "keywords"}, the '
+        "keywords strongest first. FILE is plain text (a first short line is the title) or "
+        "HTML. Without a corpus, a prior stands in for document frequencies.",
+    )
+    keywords.add_argument("files", nargs="+", metavar="FILE")
+    keywords.set_defaults(func=_cmd_keywords)
+
+    retag = commands.add_parser(
+        "retag",
+        help="recompute every article's keywords (after a taxonomy change)",
+        description="Recompute the keywords of every stored article with the current taxonomy "
+        "and document frequencies, move its keyword postings and recount the keywords; "
+        "articles never tagged are tagged. Prints how many articles changed.",
+    )
+    _add_state_dir(retag)
+    retag.add_argument("--aws", action="store_true", help="retag the deployed stack")
+    retag.set_defaults(func=_cmd_retag)
 
     invoke = commands.add_parser("invoke", help="run a Lambda handler in-process on the stack")
     invoke.add_argument("function", metavar="FUNCTION")
@@ -96,12 +123,17 @@ def _cmd_sources(args: argparse.Namespace) -> int:
 
 
 def _cmd_crawl(args: argparse.Namespace) -> int:
-    from techfeed.local.runtime import crawler, local_stack
+    from techfeed.local.aws import running_endpoint
+    from techfeed.local.runtime import crawler, local_stack, tag_new_articles
 
     sources = _select(load_sources(args.sources_file), args.source)
+    # In AWS the stream triggers the keywords function; a running stack has its own pump.
+    tag = not args.aws and running_endpoint(args.state_dir) is None
     with local_stack(args.state_dir, aws=args.aws) as store:
         crawl_one = crawler(store)
         results = _crawl_all(sources, crawl_one, progress=None if args.json else sys.stderr)
+        if tag:
+            tag_new_articles(verbose=args.verbose)
     if args.json:
         for result in results:
             print(json.dumps(_result_json(result), ensure_ascii=False))
@@ -215,6 +247,52 @@ def _cmd_extract(args: argparse.Namespace) -> int:
         }
         print(json.dumps(record, ensure_ascii=False))
     return status
+
+
+def _cmd_keywords(args: argparse.Namespace) -> int:
+    from lxml.etree import LxmlError
+
+    from techfeed.fetch import decode_html
+    from techfeed.keywords import KeywordExtractor, text_of
+
+    extractor: KeywordExtractor | None = None
+    status = 0
+    for name in args.files:
+        try:
+            title, text = text_of(decode_html(Path(name).read_bytes(), None))
+        except OSError as exc:
+            print(f"techfeed keywords: {name}: {exc.strerror or exc}", file=sys.stderr)
+            status = 1
+            continue
+        except (ValueError, LxmlError) as exc:  # markup lxml cannot read at all
+            print(f"techfeed keywords: {name}: not readable as HTML: {exc}", file=sys.stderr)
+            status = 1
+            continue
+        extractor = extractor or KeywordExtractor()
+        keywords = [k.name for k in extractor.extract(title, text)]
+        print(json.dumps({"file": name, "keywords": keywords}, ensure_ascii=False), flush=True)
+    return status
+
+
+def _cmd_retag(args: argparse.Namespace) -> int:
+    from techfeed.keywords import KeywordExtractor
+    from techfeed.local.runtime import local_stack
+    from techfeed.tagging import TagOutcome, TagStatus, retag_all
+
+    tally: Counter[TagStatus] = Counter()
+
+    def progress(outcome: TagOutcome) -> None:
+        tally[outcome.status] += 1
+        if outcome.status in (TagStatus.RETAGGED, TagStatus.TAGGED):
+            print(f"{outcome.article_id}: {', '.join(outcome.keywords)}", file=sys.stderr)
+
+    with local_stack(args.state_dir, aws=args.aws) as store:
+        total = retag_all(store=store, extractor=KeywordExtractor, progress=progress)
+    print(
+        f"{total} articles: {tally[TagStatus.RETAGGED]} with new keywords, "
+        f"{tally[TagStatus.TAGGED]} tagged for the first time"
+    )
+    return 0
 
 
 def _cmd_invoke(args: argparse.Namespace) -> int:

@@ -93,6 +93,15 @@ _SUFFIXES = frozenset({"성", "화", "자", "력", "율", "률", "형", "량"}) 
 
 
 @dataclass(frozen=True)
+class Term:
+    """A candidate term of one article, for counting document frequencies."""
+
+    key: str  # what `extract` looks document frequencies up by
+    frequency: float  # occurrences, a title one counting TITLE_WEIGHT
+    rankable: bool  # whether `extract` can choose it (curated, in the title or twice in the body)
+
+
+@dataclass(frozen=True)
 class Keyword:
     """One keyword of an article: a canonical taxonomy name or a normalised noun phrase."""
 
@@ -282,6 +291,15 @@ class _Candidate:
     def name(self) -> str:
         return self.surfaces.most_common(1)[0][0]
 
+    @property
+    def frequency(self) -> float:
+        return self.body + TITLE_WEIGHT * self.title
+
+    @property
+    def rankable(self) -> bool:
+        """Evidence enough to be a keyword: a curated topic, or in the title, or repeated."""
+        return self.kind == "taxonomy" or self.title > 0 or self.body >= 2
+
 
 @dataclass(frozen=True)
 class _Unit:
@@ -330,7 +348,7 @@ class KeywordExtractor:
             (
                 (self._score(c, document_frequency, documents), c)
                 for c in candidates.values()
-                if c.kind == "taxonomy" or c.title or c.body >= 2
+                if c.rankable
             ),
             key=lambda sc: (-sc[0], sc[1].first),
         )
@@ -353,6 +371,18 @@ class KeywordExtractor:
         """The candidate terms of an article: what document frequencies are counted over."""
         return set(self._candidates(title, text))
 
+    def weighted_terms(self, title: str, text: str) -> list[Term]:
+        """The candidate terms of an article, those whose document frequency matters most first.
+
+        Rankable terms first, then by frequency and first occurrence: a caller that can count
+        only some terms per article counts a prefix.
+        """
+        candidates = sorted(
+            self._candidates(title, text).values(),
+            key=lambda c: (not c.rankable, -c.frequency, c.first),
+        )
+        return [Term(c.key, c.frequency, c.rankable) for c in candidates]
+
     def _score(
         self, candidate: _Candidate, df: Callable[[str], int] | None, documents: int
     ) -> float:
@@ -363,8 +393,7 @@ class KeywordExtractor:
             idf = (documents * corpus_idf + PRIOR_DOCUMENTS * PRIOR_IDF) / (
                 documents + PRIOR_DOCUMENTS
             )
-        tf = candidate.body + TITLE_WEIGHT * candidate.title
-        return math.sqrt(tf) * idf * KIND_WEIGHT[candidate.kind]
+        return math.sqrt(candidate.frequency) * idf * KIND_WEIGHT[candidate.kind]
 
     def _candidates(self, title: str, text: str) -> dict[str, _Candidate]:
         candidates: dict[str, _Candidate] = {}

@@ -85,6 +85,8 @@ class Article:
     content_key: str | None = None
     raw_key: str | None = None
     word_count: int = 0
+    # When keywords and the extractive summary were first computed; None until then.
+    tagged_at: datetime | None = None
 
 
 class CrawlStatus(StrEnum):

@@ -47,7 +47,11 @@ class ArticleDetail(ArticleItem):
 
     content_html: str = Field(description="The article body, sanitized HTML.")
     author: str | None
-    related: list[ArticleItem] = Field(description="Articles on the same topics; may be empty.")
+    related: list[ArticleItem] = Field(
+        description="Up to 5 articles sharing the most keywords with this one (newest first "
+        "among equals); empty until the article is tagged.",
+        max_length=5,
+    )
 
     @classmethod
     def of_full(

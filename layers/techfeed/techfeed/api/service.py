@@ -83,13 +83,13 @@ class Api:
         )
 
     def article(self, article_id: str) -> ArticleDetail:
-        """One article with its sanitized body; 404 if there is none."""
+        """One article with its sanitized body and related articles; 404 if there is none."""
         article = self._store.get_article(article_id)
         if article is None:
             raise not_found(f"no article {article_id}")
         content = self._store.get_content(article_id) or ""
-        # Related articles come from the keyword index, which a later change fills in.
-        return ArticleDetail.of_full(article, self._names, content, related=[])
+        related = [ArticleItem.of(a, self._names) for a in self._store.related_articles(article)]
+        return ArticleDetail.of_full(article, self._names, content, related=related)
 
     def keywords(self, limit: int) -> KeywordPage:
         """The most used keywords."""

@@ -205,6 +205,9 @@ class EmbeddedAWS:
         )
         from werkzeug.serving import make_server
 
+        from techfeed.local.moto_patches import install_transaction_backup
+
+        install_transaction_backup()
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self._lock_file = _take_lock(self.state_dir)
         app = DomainDispatcherApplication(create_backend_app)

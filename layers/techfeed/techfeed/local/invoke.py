@@ -16,6 +16,7 @@ HANDLERS: dict[str, tuple[str, str]] = {
     "dispatch": ("crawl", "dispatch"),
     "crawl": ("crawl", "crawl"),
     "api": ("api", "handler"),
+    "keywords": ("keywords", "handler"),
 }
 
 

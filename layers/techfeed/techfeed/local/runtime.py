@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from techfeed.models import CrawlResult, Source
 from techfeed.store import Store
+
+if TYPE_CHECKING:
+    from techfeed.local.streams import StreamPump
 
 
 @contextmanager
@@ -42,6 +47,29 @@ def crawler(store: Store) -> Callable[[Source], CrawlResult]:
     return crawl_one
 
 
+def keywords_pump() -> StreamPump:
+    """The local stand-in for the keywords function's stream trigger: it invokes the handler."""
+    from techfeed.local.invoke import invoke
+    from techfeed.local.streams import stream_pump
+
+    return stream_pump(lambda event: invoke("keywords", event))
+
+
+def tag_new_articles(*, verbose: bool = False) -> int:
+    """Deliver the new articles on the stream to the keywords handler once (no `techfeed run`)."""
+    _quiet_handlers(verbose)
+    # Handlers log to stdout, as Lambda expects; here stdout is for the command's own output.
+    with contextlib.redirect_stdout(sys.stderr):
+        return keywords_pump().drain()
+
+
+def _quiet_handlers(verbose: bool) -> None:
+    """Handlers run in-process print warnings only, and their metrics only when verbose."""
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "INFO" if verbose else "WARNING")
+    if not verbose:
+        os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+
+
 # How long stopping waits for crawls in flight (each bounded by the fetch timeouts).
 SHUTDOWN_SECONDS = 60
 
@@ -57,7 +85,10 @@ def run_stack(
     stop: threading.Event,
     on_result: Callable[[CrawlResult], None],
 ) -> None:
-    """`techfeed run`: embedded AWS, the API behind the gateway shim, the crawl scheduler.
+    """`techfeed run`: embedded AWS, the API behind the gateway shim, the scheduler, the tagger.
+
+    The tagger is the stream pump: it gives new articles their keywords, as the keywords
+    function does in AWS.
 
     Returns when stop is set (or on KeyboardInterrupt), after letting crawls in flight end.
     """
@@ -71,7 +102,7 @@ def run_stack(
     if sources_file is not None:
         os.environ["TECHFEED_SOURCES_FILE"] = str(sources_file.resolve())
     os.environ.setdefault("TECHFEED_CORS_ORIGINS", "*")
-    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "INFO" if verbose else "WARNING")
+    _quiet_handlers(verbose)
     with local_stack(state_dir, own=True) as store:
         print(f"techfeed: state in {state_dir.resolve()}", flush=True)
         tokens = DevTokens(state_secret(state_dir / "token.key"))
@@ -84,13 +115,20 @@ def run_stack(
         if schedule:
             worker.start()
             print(f"techfeed: crawling {sum(s.enabled for s in sources)} sources on schedule")
+        stop_tagging = threading.Event()
+        tagger = threading.Thread(target=keywords_pump().run, args=(stop_tagging,), daemon=True)
+        tagger.start()
+        print("techfeed: tagging new articles from the table's stream")
         print("techfeed: running; Ctrl-C to stop", flush=True)
         try:
             stop.wait()
         finally:
             gateway.stop()
             scheduler.stop()
+            stop_tagging.set()
             if worker.is_alive():
                 print("techfeed: stopping; letting crawls in flight finish", flush=True)
                 with contextlib.suppress(KeyboardInterrupt):
                     worker.join(timeout=SHUTDOWN_SECONDS)
+            with contextlib.suppress(KeyboardInterrupt):
+                tagger.join(timeout=SHUTDOWN_SECONDS)

@@ -1,6 +1,12 @@
 """The storage layer (I/O): articles, source states, keyword postings and bookmarks in DynamoDB,
 article bodies in S3.
 
+Items (pk / sk), besides the article `ARTICLE#<id>` / `META` and the source state
+`SOURCE#<id>` / `STATE`: a keyword posting `KEYWORD#<keyword>` / `<published_at>#<id>` (the
+article's list fields denormalized), a keyword count `KEYWORDS` / `<keyword>` (ranked on gsi1),
+a term's document frequency `TERM#<term>` / `DF` and the number of tagged articles
+`STATS` / `DOCUMENTS` (both {"documents": n}), a bookmark `USER#<sub>` / `BOOKMARK#<id>`.
+
 Every newest-first list is one Query of `limit` items on a sort key "<time>#<article_id>";
 a page's Page.next_cursor is the last item's sort key (a raw position, which the API signs),
 and the next page is the items strictly before it, so paging stays exact while items arrive.
@@ -9,7 +15,7 @@ and the next page is the items strictly before it, so paging stays exact while i
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any, TypeVar
@@ -17,7 +23,7 @@ from typing import Any, TypeVar
 import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
-from pynamodb.exceptions import PutError, PynamoDBException, TransactWriteError
+from pynamodb.exceptions import PutError, PynamoDBException, TransactWriteError, UpdateError
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
@@ -25,9 +31,12 @@ from techfeed.models import Article, Bookmark, CrawlStatus, KeywordCount, Page, 
 from techfeed.store.blobs import Blobs
 from techfeed.store.models import (
     ARTICLE_SK,
+    DF_SK,
+    DOCUMENTS_SK,
     FEED_PK,
     KEYWORDS_PK,
     STATE_SK,
+    STATS_PK,
     ArticleFieldsModel,
     ArticleModel,
     BookmarkModel,
@@ -44,6 +53,7 @@ from techfeed.store.models import (
     normalize_keyword,
     sort_key,
     source_pk,
+    term_pk,
     to_iso_ms,
     user_pk,
 )
@@ -87,6 +97,7 @@ class Store:
         self._postings = models.posting
         self._bookmarks = models.bookmark
         self._keyword_counts = models.keyword_count
+        self._counters = models.counter
         self._blobs = Blobs(s3_client, bucket)
         self._connection = models.connection
 
@@ -144,10 +155,12 @@ class Store:
             raise
         return True
 
-    def get_article(self, article_id: str) -> Article | None:
-        """The stored article, or None."""
+    def get_article(self, article_id: str, *, consistent: bool = False) -> Article | None:
+        """The stored article, or None; `consistent` also sees a write made just before."""
         try:
-            item = self._articles.get(article_pk(article_id), ARTICLE_SK)
+            item = self._articles.get(
+                article_pk(article_id), ARTICLE_SK, consistent_read=consistent
+            )
         except self._articles.DoesNotExist:
             return None
         return _to_article(item)
@@ -256,8 +269,132 @@ class Store:
             **_article_fields(article),
         ).save()
 
+    def iterate_articles(self) -> Iterator[Article]:
+        """Every article, newest first, a page of the feed index at a time."""
+        articles = self._articles
+        for item in articles.feed_index.query(FEED_PK, scan_index_forward=False, page_size=100):
+            yield _to_article(item)
+
+    def related_articles(
+        self, article: Article, *, limit: int = 5, keywords: int = 5, per_keyword: int = 20
+    ) -> list[Article]:
+        """Articles sharing the most keywords with this one, newest first among equals.
+
+        One query of the newest `per_keyword` postings for each of its first `keywords`
+        keywords (the strongest); shared keywords are counted on the postings' denormalized
+        keyword lists, so an article found under one keyword scores all it shares.
+        """
+        mine = {normalize_keyword(k) for k in article.keywords}
+        found: dict[str, tuple[int, str, Article]] = {}
+        for keyword in article.keywords[:keywords]:
+            postings = self._postings.query(
+                keyword_pk(keyword),
+                scan_index_forward=False,
+                limit=per_keyword,
+                page_size=per_keyword,
+            )
+            for item in postings:
+                if item.article_id == article.article_id or item.article_id in found:
+                    continue
+                other = _to_article(item)
+                shared = len(mine & {normalize_keyword(k) for k in other.keywords})
+                found[other.article_id] = (shared, item.sk, other)
+        ranked = sorted(found.values(), key=lambda row: (row[0], row[1]), reverse=True)
+        return [other for _, _, other in ranked[:limit]]
+
+    def delete_keyword_posting(self, keyword: str, article: Article) -> None:
+        """Take an article off a keyword's list; nothing happens if it is not there."""
+        self._postings(
+            keyword_pk(keyword), sort_key(article.published_at, article.article_id)
+        ).delete()
+
+    def count_keyword_postings(self, keyword: str) -> int:
+        """How many articles a keyword lists: a strongly consistent, paginated COUNT query."""
+        return self._postings.count(keyword_pk(keyword), consistent_read=True)
+
+    def document_frequencies(self, terms: Iterable[str]) -> dict[str, int]:
+        """How many tagged articles contain each term (batched by 100); absent terms are 0."""
+        keys = [(term_pk(term), DF_SK) for term in set(terms)]
+        found = self._counters.batch_get(keys)
+        return {item.pk.removeprefix(term_pk("")): int(item.documents) for item in found}
+
+    def corpus_documents(self) -> int:
+        """How many articles the document frequencies count."""
+        try:
+            return int(self._counters.get(STATS_PK, DOCUMENTS_SK).documents)
+        except self._counters.DoesNotExist:
+            return 0
+
+    def record_tagging(
+        self,
+        article_id: str,
+        *,
+        keywords: Sequence[str],
+        summary: str,
+        tagged_at: datetime,
+        terms: Sequence[str],
+    ) -> bool:
+        """Tag an article and count its terms in one transaction; False if it was tagged already.
+
+        At most 98 terms: a transaction holds 100 actions, two of them the article and the
+        corpus counter.
+        """
+        if len(terms) > 98:
+            raise ValueError(f"{len(terms)} terms: a transaction counts at most 98")
+        articles, counters = self._articles, self._counters
+        try:
+            with TransactWrite(connection=self._connection) as transaction:
+                transaction.update(
+                    articles(article_pk(article_id), ARTICLE_SK),
+                    actions=[
+                        articles.keywords.set(list(keywords)),
+                        articles.summary.set(summary),
+                        articles.tagged_at.set(tagged_at),
+                    ],
+                    condition=articles.pk.exists() & articles.tagged_at.does_not_exist(),
+                )
+                counted = [(STATS_PK, DOCUMENTS_SK, "corpus")]
+                counted += [(term_pk(t), DF_SK, "document_frequency") for t in terms]
+                for pk, sk, kind in counted:
+                    transaction.update(
+                        counters(pk, sk),
+                        actions=[counters.item_type.set(kind), counters.documents.add(1)],
+                    )
+        except TransactWriteError as error:
+            if any(
+                reason is not None and reason.code == "ConditionalCheckFailed"
+                for reason in error.cancellation_reasons
+            ):
+                return False
+            raise
+        return True
+
+    def set_article_keywords(
+        self, article_id: str, keywords: Sequence[str], *, untagged_only: bool = False
+    ) -> bool:
+        """Replace a stored article's keywords (its tagging time and summary stay).
+
+        False when there is no such article, or with `untagged_only` when it is tagged.
+        """
+        articles = self._articles
+        condition = articles.pk.exists()
+        if untagged_only:
+            condition &= articles.tagged_at.does_not_exist()
+        try:
+            articles(article_pk(article_id), ARTICLE_SK).update(
+                actions=[articles.keywords.set(list(keywords))], condition=condition
+            )
+        except UpdateError as error:
+            if error.cause_response_code != "ConditionalCheckFailedException":
+                raise
+            return False
+        return True
+
     def set_keyword_count(self, keyword: str, count: int) -> None:
-        """Record how many articles carry a keyword (what top_keywords ranks by)."""
+        """Record how many articles carry a keyword (what top_keywords ranks by); 0 removes it."""
+        if count <= 0:
+            self._keyword_counts(KEYWORDS_PK, normalize_keyword(keyword)).delete()
+            return
         self._keyword_counts(
             KEYWORDS_PK,
             normalize_keyword(keyword),
@@ -377,6 +514,7 @@ def _to_article(item: ArticleFieldsModel) -> Article:
         content_key=None if stored is None else stored.content_key,
         raw_key=None if stored is None else stored.raw_key,
         word_count=0 if stored is None else int(stored.word_count or 0),
+        tagged_at=None if stored is None else stored.tagged_at,
     )
 
 

@@ -20,6 +20,9 @@ FEED_PK = "FEED"
 STATE_SK = "STATE"
 ARTICLE_SK = "META"
 KEYWORDS_PK = "KEYWORDS"
+STATS_PK = "STATS"
+DOCUMENTS_SK = "DOCUMENTS"
+DF_SK = "DF"
 
 
 def to_iso(value: datetime) -> str:
@@ -64,6 +67,11 @@ def article_pk(article_id: str) -> str:
 def keyword_pk(keyword: str) -> str:
     """Partition key of a keyword's postings (sort key: the article's sort_key)."""
     return f"KEYWORD#{normalize_keyword(keyword)}"
+
+
+def term_pk(term: str) -> str:
+    """Partition key of a term's document frequency item (sort key DF_SK)."""
+    return f"TERM#{term}"
 
 
 def user_pk(user_id: str) -> str:
@@ -154,6 +162,8 @@ class ArticleModel(ArticleFieldsModel):
     content_key = UnicodeAttribute(null=True)
     raw_key = UnicodeAttribute(null=True)
     word_count = NumberAttribute(default=0)
+    # Set once, with the keywords and the extractive summary, when the article is first tagged.
+    tagged_at = IsoDateTimeAttribute(null=True)
 
     feed_index = FeedIndex()
     source_index = SourceIndex()
@@ -213,6 +223,19 @@ class KeywordCountModel(Model):
     by_count = KeywordRankIndex()
 
 
+class CounterModel(Model):
+    """A number of tagged articles: a term's document frequency or the corpus size.
+
+    Term: pk term_pk(term), sk DF_SK, type "document_frequency". Corpus: pk STATS_PK,
+    sk DOCUMENTS_SK, type "corpus". `documents` only grows, by ADD in the tagging transaction.
+    """
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    item_type = UnicodeAttribute(attr_name="type")
+    documents = NumberAttribute(default=0)
+
+
 class SourceStateModel(Model):
     """A source's crawl state item; unbound (no table) until bind_models subclasses it."""
 
@@ -242,6 +265,7 @@ class BoundModels:
     posting: type[KeywordPostingModel]
     bookmark: type[BookmarkModel]
     keyword_count: type[KeywordCountModel]
+    counter: type[CounterModel]
     # For transactions, which span models; kept here so a process builds its client once.
     connection: Connection
 
@@ -266,11 +290,15 @@ def bind_models(table_name: str, host: str | None, region: str) -> BoundModels:
     class BoundKeywordCount(KeywordCountModel):
         Meta = meta
 
+    class BoundCounter(CounterModel):
+        Meta = meta
+
     return BoundModels(
         article=BoundArticle,
         state=BoundSourceState,
         posting=BoundPosting,
         bookmark=BoundBookmark,
         keyword_count=BoundKeywordCount,
+        counter=BoundCounter,
         connection=Connection(region=region, host=host),
     )

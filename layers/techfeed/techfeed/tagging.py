@@ -1,0 +1,219 @@
+"""Keywords and extractive summaries into the store: each new article once, or all again.
+
+Pure orchestration over techfeed.keywords and the Store. Tagging a new article writes, in order:
+
+1. its keywords on the article item (only while it is untagged);
+2. a posting per keyword, and each touched keyword's count recomputed from its postings;
+3. one transaction, the commit: the article's keywords, summary and `tagged_at` (only if not
+   tagged yet), with +1 to the document frequency of its terms and to the corpus size.
+
+So an article with `tagged_at` is fully indexed, and a redelivered stream record costs one read
+and writes nothing. A crash before the commit leaves only writes that the retry repeats or undoes:
+it may choose other keywords (the frequencies moved meanwhile), and step 1 of the first attempt
+tells it which postings to take back.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from techfeed.keywords import KeywordExtractor, summarize_extractive, text_of
+from techfeed.models import Article
+from techfeed.store import Store
+from techfeed.store.models import ARTICLE_SK, normalize_keyword
+
+log = logging.getLogger(__name__)
+
+# The stream records that start a tagging: new article items. template.yaml's FilterCriteria
+# and the local stream pump both use this (a test compares them).
+NEW_ARTICLE_FILTER: dict[str, Any] = {
+    "eventName": ["INSERT"],
+    "dynamodb": {"NewImage": {"pk": {"S": [{"prefix": "ARTICLE#"}]}, "sk": {"S": [ARTICLE_SK]}}},
+}
+
+# Terms whose document frequency one article adds to. A transaction holds 100 actions, two of
+# them the article and the corpus size; 90 leaves room. Terms come rankable first, then by
+# frequency, so what is left out occurs once in the body and can never be a keyword: its
+# frequency only sharpens the IDF of the term elsewhere, where it is just as minor.
+COUNTED_TERMS = 90
+MAX_KEYWORDS = 10
+
+ExtractorFactory = Callable[[], KeywordExtractor]
+
+
+class TagStatus(StrEnum):
+    """What tagging did to one article."""
+
+    TAGGED = "tagged"
+    ALREADY_TAGGED = "already_tagged"
+    MISSING = "missing"
+    RETAGGED = "retagged"
+    UNCHANGED = "unchanged"
+
+
+@dataclass(frozen=True)
+class TagOutcome:
+    """The result of tagging one article: its keywords as stored afterwards."""
+
+    article_id: str
+    status: TagStatus
+    keywords: list[str] = field(default_factory=list)
+
+
+def tag_article(
+    article_id: str,
+    *,
+    store: Store,
+    extractor: ExtractorFactory,
+    now: datetime | None = None,
+) -> TagOutcome:
+    """Give a new article its keywords and summary and index it; a tagged one is left alone.
+
+    `extractor` is called only when there is an article to tag, so a batch of already tagged
+    articles never loads the tokenizer.
+    """
+    article = store.get_article(article_id, consistent=True)
+    if article is None:
+        return TagOutcome(article_id, TagStatus.MISSING)
+    if article.tagged_at is not None:
+        return TagOutcome(article_id, TagStatus.ALREADY_TAGGED, article.keywords)
+    kiwi = extractor()
+    body = _body_text(article, store)
+    text = body or article.summary  # without a body, the feed's description
+    terms = kiwi.weighted_terms(article.title, text)
+    frequencies = store.document_frequencies(t.key for t in terms if t.rankable)
+    keywords = _keywords(kiwi, article, text, frequencies, store.corpus_documents())
+    summary = summarize_extractive(article.title, body, fallback=article.summary) or article.summary
+
+    earlier = _taken_back(article.keywords, keywords)  # from an attempt that did not commit
+    if article.keywords != keywords and not store.set_article_keywords(
+        article_id, keywords, untagged_only=True
+    ):
+        return _lost_race(article, keywords, store)
+    tagged = replace(article, keywords=keywords, summary=summary)
+    _index(store, tagged, removed=earlier)
+    committed = store.record_tagging(
+        article_id,
+        keywords=keywords,
+        summary=summary,
+        tagged_at=now or datetime.now(UTC),
+        terms=[t.key for t in terms[:COUNTED_TERMS]],
+    )
+    if not committed:
+        return _lost_race(tagged, keywords, store)
+    log.info("tagged", extra={"article_id": article_id, "keywords": keywords})
+    return TagOutcome(article_id, TagStatus.TAGGED, keywords)
+
+
+def retag_all(
+    *,
+    store: Store,
+    extractor: ExtractorFactory,
+    progress: Callable[[TagOutcome], None] | None = None,
+) -> int:
+    """Recompute every article's keywords with the current taxonomy; returns how many it read.
+
+    Document frequencies and summaries stay (an article is counted once, when first tagged);
+    an article never tagged is tagged now. Keyword counts are recomputed once, at the end.
+    """
+    kiwi = extractor()
+    documents = store.corpus_documents()
+    touched: dict[str, str] = {}
+    seen = 0
+    for article in store.iterate_articles():
+        seen += 1
+        if article.tagged_at is None:
+            outcome = tag_article(article.article_id, store=store, extractor=lambda: kiwi)
+        else:
+            outcome = _retag(article, store, kiwi, documents)
+            if outcome.status is TagStatus.RETAGGED:
+                for keyword in [*article.keywords, *outcome.keywords]:
+                    touched.setdefault(normalize_keyword(keyword), keyword)
+        if progress is not None:
+            progress(outcome)
+    _recount(store, touched.values())
+    return seen
+
+
+def _retag(article: Article, store: Store, kiwi: KeywordExtractor, documents: int) -> TagOutcome:
+    text = _body_text(article, store) or article.summary
+    terms = kiwi.weighted_terms(article.title, text)
+    frequencies = store.document_frequencies(t.key for t in terms if t.rankable)
+    # The corpus counts this article already: leave it out, as when it was first tagged.
+    counted = {t.key for t in terms[:COUNTED_TERMS]}
+    others = {term: max(n - (term in counted), 0) for term, n in frequencies.items()}
+    keywords = _keywords(kiwi, article, text, others, max(documents - 1, 0))
+    if keywords == article.keywords:
+        return TagOutcome(article.article_id, TagStatus.UNCHANGED, keywords)
+    updated = replace(article, keywords=keywords)
+    for keyword in _taken_back(article.keywords, keywords):
+        store.delete_keyword_posting(keyword, article)
+    for keyword in keywords:
+        store.put_keyword_posting(keyword, updated)
+    # Last: an interrupted retag finds the old keywords here and does this article again.
+    store.set_article_keywords(article.article_id, keywords)
+    log.info("retagged", extra={"article_id": article.article_id, "keywords": keywords})
+    return TagOutcome(article.article_id, TagStatus.RETAGGED, keywords)
+
+
+def _keywords(
+    kiwi: KeywordExtractor,
+    article: Article,
+    text: str,
+    frequencies: dict[str, int],
+    documents: int,
+) -> list[str]:
+    found = kiwi.extract(
+        article.title,
+        text,
+        document_frequency=frequencies,
+        documents=documents,
+        limit=MAX_KEYWORDS,
+    )
+    return [k.name for k in found]
+
+
+def _body_text(article: Article, store: Store) -> str:
+    """The plain text of the article's stored body ("" without one)."""
+    content = store.get_content(article.article_id)
+    return text_of(content)[1] if content else ""
+
+
+def _index(store: Store, article: Article, *, removed: Iterable[str] = ()) -> None:
+    """List the article under its keywords and no others; recount every keyword touched."""
+    gone = list(removed)
+    for keyword in gone:
+        store.delete_keyword_posting(keyword, article)
+    for keyword in article.keywords:
+        store.put_keyword_posting(keyword, article)
+    _recount(store, [*gone, *article.keywords])
+
+
+def _lost_race(ours: Article, keywords: list[str], store: Store) -> TagOutcome:
+    """Another tagging committed first: its keywords stand, and only its postings remain."""
+    stored = store.get_article(ours.article_id, consistent=True)
+    if stored is None:
+        return TagOutcome(ours.article_id, TagStatus.MISSING)
+    _index(store, stored, removed=_taken_back(keywords, stored.keywords))
+    return TagOutcome(ours.article_id, TagStatus.ALREADY_TAGGED, stored.keywords)
+
+
+def _taken_back(old: Iterable[str], new: Iterable[str]) -> list[str]:
+    """The keywords of `old` that `new` does not have (compared as keys are)."""
+    kept = {normalize_keyword(k) for k in new}
+    return [k for k in old if normalize_keyword(k) not in kept]
+
+
+def _recount(store: Store, keywords: Iterable[str]) -> None:
+    """Recompute keyword counts from the postings: correct however often it is repeated."""
+    done: set[str] = set()
+    for keyword in keywords:
+        key = normalize_keyword(keyword)
+        if key not in done:
+            done.add(key)
+            store.set_keyword_count(keyword, store.count_keyword_postings(keyword))
