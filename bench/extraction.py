@@ -11,9 +11,9 @@ crawler's path), in one run:
 - title: exact match after NFC and collapsing whitespace (case-sensitive).
 - author: over pages whose truth has one; equal after NFC, collapsing whitespace and casefold.
 - date: over pages whose truth has one; the predicted calendar date (YYYY-MM-DD) equals the
-  truth's. techfeed answers a UTC instant, so its date is the UTC date (an evening post west
-  of UTC, or a bare date read as KST midnight, lands on a neighbouring day); "date ±1d"
-  counts those as right too. readability-lxml finds no author or date ("-").
+  truth's. techfeed answers a UTC instant, so its date is the UTC date: a post stamped with
+  a local time and offset can land on the neighbouring UTC day (a bare date stays its own
+  day); "date ±1d" counts those as right too. readability-lxml finds no author or date ("-").
 - pages/s: extraction only (pages decoded beforehand), one process, one core: pages divided
   by the total time of one pass, the median over --runs passes.
 

@@ -152,6 +152,61 @@ def test_title_falls_back_to_h1() -> None:
 @pytest.mark.parametrize(
     ("head", "body", "expected"),
     [
+        # The visible <h1> wins over og:title worded otherwise, when both are on one subject.
+        (
+            '<meta property="og:title" content="Using Kafka Streams for Billing | Toss Tech">',
+            "<h1>How Kafka Streams Runs Our Billing</h1>",
+            "How Kafka Streams Runs Our Billing",
+        ),
+        # Among several <h1>s, the one the metadata agrees with.
+        (
+            '<meta property="og:title" content="코루틴 예외 처리 정리">',
+            "<h1>개발 블로그</h1><h1>코루틴 예외 처리 정리</h1><h1>댓글</h1>",
+            "코루틴 예외 처리 정리",
+        ),
+        # An <h1> that is the site's name (og:site_name) is the logo; the post title is an <h2>.
+        (
+            '<meta property="og:site_name" content="김코딩 블로그">'
+            "<title>Spring Batch 정리 | 김코딩 블로그</title>",
+            "<h1>김코딩 블로그</h1><h2>Spring Batch 정리</h2>",
+            "Spring Batch 정리",
+        ),
+        # "Site: Post" beside "Post" names the site too.
+        (
+            '<meta property="og:title" content="Small adventures with small models">'
+            "<title>Data Blog: Small adventures with small models</title>",
+            "<h1>Data Blog</h1><h1>How to get started</h1>",
+            "Small adventures with small models",
+        ),
+        # Headings set in capitals take the metadata's capitalization.
+        (
+            '<meta property="og:title" content="Best Drip Coffee Makers - Coffee Lab">',
+            "<h1>BEST DRIP COFFEE MAKERS</h1>",
+            "Best Drip Coffee Makers",
+        ),
+        # An og:title that is only the site's name is no title.
+        (
+            '<meta property="og:site_name" content="Robomow">'
+            '<meta property="og:title" content="Robomow">'
+            "<title>Which mower suits which lawn? | Robomow</title>",
+            "",
+            "Which mower suits which lawn?",
+        ),
+        # A lone <h1> about something else (a call to action) does not beat the metadata.
+        (
+            '<meta property="og:title" content="Cybersecurity Sector Update, Fall 2025">',
+            "<h1>M&amp;A Updates</h1>",
+            "Cybersecurity Sector Update, Fall 2025",
+        ),
+    ],
+)
+def test_title_prefers_the_visible_heading(head: str, body: str, expected: str) -> None:
+    assert extract_article(_page(head, body), URL).title == expected
+
+
+@pytest.mark.parametrize(
+    ("head", "body", "expected"),
+    [
         (
             '<meta property="article:published_time" content="2024-03-05T10:00:00">',
             "",
@@ -163,12 +218,28 @@ def test_title_falls_back_to_h1() -> None:
             "",
             "2024-03-05T01:00:00+00:00",
         ),
-        ('<meta name="date" content="2024년 3월 5일">', "", "2024-03-04T15:00:00+00:00"),
+        # A bare date has no zone: it stays that calendar day.
+        ('<meta name="date" content="2024년 3월 5일">', "", "2024-03-05T00:00:00+00:00"),
         (
             '<meta name="date" content="어제">',
             '<time datetime="2024-03-05">3월 5일</time>',
-            "2024-03-04T15:00:00+00:00",
+            "2024-03-05T00:00:00+00:00",
         ),
+        ('<meta name="date" content="March 27, 2025">', "", "2025-03-27T00:00:00+00:00"),
+        (
+            '<script type="application/ld+json">{"@graph": [{"@type": "WebPage"},'
+            ' {"@type": "BlogPosting", "datePublished": "2024-03-05"}]}</script>',
+            "",
+            "2024-03-05T00:00:00+00:00",
+        ),
+        (
+            "",
+            '<abbr itemprop="datePublished" title="2025-12-19T15:18:00-05:00">Dec 19</abbr>',
+            "2025-12-19T20:18:00+00:00",
+        ),
+        # No markup: the date printed under the title, or in a date-classed element.
+        ("", "<h1>제목</h1><p>Posted on 5th March 2024</p>", "2024-03-05T00:00:00+00:00"),
+        ("", '<div class="post-date">2024.03.05 14:20</div>', "2024-03-05T05:20:00+00:00"),
         ('<meta name="date" content="0001-01-01T00:00:00">', "", None),
         ('<meta name="date" content="2024-13-45">', "", None),
         ("", "", None),
@@ -180,6 +251,12 @@ def test_published_at_is_utc_with_kst_default(head: str, body: str, expected: st
     assert _iso(result.published_at) == expected
     if result.published_at is not None:
         assert result.published_at.tzinfo == UTC
+
+
+def test_published_at_falls_back_to_the_url_path() -> None:
+    body = extract_article(_page(), "https://blog.example.com/2024/03/05/kafka/")
+
+    assert _iso(body.published_at) == "2024-03-05T00:00:00+00:00"
 
 
 @pytest.mark.parametrize(
@@ -206,6 +283,51 @@ def test_published_at_is_utc_with_kst_default(head: str, body: str, expected: st
 )
 def test_author(head: str, expected: str | None) -> None:
     assert extract_article(_page(head), URL).author == expected
+
+
+@pytest.mark.parametrize(
+    ("head", "body", "expected"),
+    [
+        # Yoast-style graphs name the author by reference.
+        (
+            '<script type="application/ld+json">{"@graph": ['
+            '{"@type": "Article", "author": {"@id": "#/person/1"}},'
+            '{"@type": "Person", "@id": "#/person/1", "name": "Jayesh Shinde"}]}</script>',
+            "",
+            "Jayesh Shinde",
+        ),
+        (
+            '<meta name="twitter:label1" content="Written by">'
+            '<meta name="twitter:data1" content="정데이터">',
+            "",
+            "정데이터",
+        ),
+        # A byline's own name element, label glued on or not.
+        (
+            "",
+            '<div class="post-author"><span class="author-name">ByLisa Pham</span></div>',
+            "Lisa Pham",
+        ),
+        ("", "<h1>제목</h1><p>By Emily Norwood</p>", "Emily Norwood"),
+        ("", '<a href="/blog/author/moses-kim/">Moses Kim</a>', "Moses Kim"),
+        # A meta author that is only the site's name gives way to the person in the byline.
+        (
+            '<meta name="author" content="Clemson News">'
+            '<meta property="og:site_name" content="Clemson News">',
+            '<p class="byline">By Shelia Cotten</p>',
+            "Shelia Cotten",
+        ),
+        # A commenter is not the author, nor is a label or a date.
+        (
+            "",
+            '<div class="comments"><span class="comment-author-name">Florence</span></div>'
+            '<div class="author">About the author</div><span class="byline">Dec 19, 2025</span>',
+            None,
+        ),
+    ],
+)
+def test_author_from_byline(head: str, body: str, expected: str | None) -> None:
+    assert extract_article(_page(head, body), URL).author == expected
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,7 @@ _CONTROL_TAGS = ("button", "select", "textarea", "label", "dialog")
 _CONTROL_TEXT = 200
 # Site chrome by its tag: navigation, sidebars, page and article footers.
 _CHROME_TAGS = frozenset({"nav", "aside", "footer", "header", "menu"})
+_CHROME_PROSE = 2000
 # Text units: a reader reads each as a whole; link-heavy ones are navigation.
 _UNIT_TAGS = frozenset(
     {"p", "pre", "li", "td", "th", "dd", "dt", "blockquote", "figcaption", "caption"}
@@ -33,8 +34,8 @@ _BOILERPLATE = frozenset(
     | {"cookie", "cookies", "consent", "gdpr", "newsletter", "subscribe", "subscription"}
     | {"signup", "breadcrumb", "breadcrumbs", "pagination", "pager", "advert", "advertisement"}
     | {"ads", "ad", "sponsor", "sponsored", "promo", "popup", "modal", "banner", "masthead"}
-    | {"toolbar", "byline", "tags", "tagcloud", "categories", "sharedaddy", "skip"}
-    | {"screen", "sr", "visually", "invisible", "outbrain", "taboola", "meta"}
+    | {"toolbar", "byline", "tags", "tagcloud", "categories", "sharedaddy"}
+    | {"screen", "sr", "visually", "outbrain", "taboola", "meta"}
     | {"author", "bio", "profile", "rating", "reactions", "postbtn", "reply", "replies"}
 )
 # Words that mark the article itself; they override a boilerplate word in the same value.
@@ -157,16 +158,20 @@ def _good_text(body: Any) -> tuple[dict[Any, int], dict[Any, float]]:
             good[el] = total - kids_links
         else:
             good[el] = own + tails + kids_good
-        if _is_boilerplate(el, strict=False):
+        if _is_boilerplate(el, good[el], strict=False):
             good[el] //= 4
     density = {el: links[el] / total for el, total in text.items() if total}
     return good, density
 
 
-def _is_boilerplate(el: Any, *, strict: bool) -> bool:
-    """Furniture by tag, role or class/id words; unless strict, article words excuse it."""
+def _is_boilerplate(el: Any, good: int, *, strict: bool) -> bool:
+    """Furniture by tag, role or class/id words; unless strict, article words excuse it.
+
+    A chrome tag holding an article's worth of prose is a theme misusing <header> or <aside>
+    as a section, not furniture.
+    """
     if el.tag in _CHROME_TAGS or el.get("role") in ("navigation", "complementary"):
-        return True
+        return good < _CHROME_PROSE
     value = f"{el.get('class') or ''} {el.get('id') or ''}".lower()
     words = set(_WORDS.findall(value)) if value.strip() else set()
     return bool(words & _BOILERPLATE) and (strict or not words & _CONTENT)
@@ -181,7 +186,7 @@ def _prune(root: Any, good: dict[Any, int], density: dict[Any, float]) -> None:
         el = stack.pop()
         if el.tag in ("pre", "code", "table"):
             continue
-        if _is_boilerplate(el, strict=True) and good.get(el, 0) < 0.5 * total:
+        if _is_boilerplate(el, good.get(el, 0), strict=True) and good.get(el, 0) < 0.5 * total:
             doomed.append(el)
             continue
         if el.tag in _PRUNE_LINKY and density.get(el, 0) > _LINK_HEAVY:

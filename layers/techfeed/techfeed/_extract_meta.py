@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import html as htmllib
+import itertools
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from lxml import etree
 
@@ -23,21 +26,84 @@ _TITLE_SEPARATORS = (" | ", " :: ", " - ", " – ", " — ", " · ")
 # A pipe or double colon almost always introduces the site name; a dash may be part of the title.
 _SITE_SEPARATORS = (" | ", " :: ")
 _MIN_TITLE = 10
+_MAX_TITLE = 200
+_SITE_PUNCTUATION = " |:-–—·•»"
+_WORD = re.compile(r"\w+")
+_SEPARATOR = re.compile(r" (?:[|·•–—-]|::) ")
+_INVISIBLE = re.compile(r"[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
+# Word overlap (Dice) of a heading with the closest declared title: the same title, one
+# worded a little differently, and one on the same subject.
+_SAME = 0.8
+_AGREES = 0.5
+_RELATED = 0.2
+_H2S = 3
 _AUTHOR_MARKUP = etree.XPath(
     "//body//*[@rel='author' or @itemprop='author'][not(self::link) and not(self::meta)]"
 )
-_BY = re.compile(r"^(?:by|written by|posted by)\s+", re.I)
+# "ByJane" too: bylines often glue the label to a name in another element.
+_BY = re.compile(
+    r"^(?:(?i:written|posted|text|words)\s+)?(?:[Bb]y|BY|[Aa]uthor|AUTHOR)(?![a-z])\s*:?\s*"
+)
 _MAX_AUTHOR = 80
+_MAX_AUTHOR_WORDS = 8
+# Links, dates, counts and labels ("About the author") are not names.
+_NOT_A_NAME = re.compile(r"https?:|www\.|@|\d|\bauthors?\b|\bby\b|:$|\bsays\b", re.I)
+_MIN_AUTHOR = 3
+_AUTHOR_KEYS = (
+    *("author", "article:author", "dc.creator", "dcterms.creator", "parsely-author"),
+    *("sailthru.author", "byl", "cxenseparse:author"),
+)
+_AUTHOR_CLASS = re.compile(r"author|byline", re.I)
+_AUTHOR_LINKS = etree.XPath("//body//a[contains(@href, '/author/')]")
+# Class values fetched as strings and matched in Python: many contains() in XPath are slower.
+_CLASSES = etree.XPath("//body//*/@class")
+_UNDATED_TIMES = etree.XPath("//body//time[not(@datetime)]")
 _DATE_KEYS = (
     *("article:published_time", "og:published_time", "published_time", "datepublished"),
     *("date", "pubdate", "publishdate", "publish-date", "dc.date", "dc.date.issued"),
     *("dcterms.created", "sailthru.date", "parsely-pub-date", "article.published"),
 )
+_PUBLISHED_KEY = re.compile(r"pub(?!lisher)(?!.*(?:modif|updat|expir))")
 _DATE_MARKUP = etree.XPath(
-    "//*[@itemprop='datePublished'][@datetime or @content] | //time[@datetime][1]"
+    "//*[@itemprop='datePublished'][@datetime or @content or @title] | //time[@datetime][1]"
 )
+_URL_DATE = re.compile(r"(?<!\d)(?:19|20)\d\d([/-])[01]?\d\1[0-3]?\d(?!\d)")
+_DATE_CLASS = re.compile(r"date|publish|posted|time", re.I)
+# Only an element's own short text: a whole header would also hold other dates.
+_MAX_DATE_TEXT = 80
+_AFTER_TITLE = etree.XPath("following::*[position() <= 12]")
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [
+            "jan january",
+            "feb february",
+            "mar march",
+            "apr april",
+            "may",
+            "jun june",
+            "jul july",
+            "aug august",
+            "sep sept september",
+            "oct october",
+            "nov november",
+            "dec december",
+        ],
+        start=1,
+    )
+    for name in names.split()
+}
+_MONTH = "(" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+_ORDINAL = r"(\d{1,2})(?:st|nd|rd|th)?"
+_MONTH_DAY_YEAR = re.compile(rf"\b{_MONTH}\s+{_ORDINAL},?\s+(\d{{4}})\b", re.I)
+_DAY_MONTH_YEAR = re.compile(rf"\b{_ORDINAL}\s+{_MONTH},?\s+(\d{{4}})\b", re.I)
 _LOOSE_DATE = re.compile(
     r"(\d{4})\s*[./년-]\s*(\d{1,2})\s*[./월-]\s*(\d{1,2})(?:\D{1,5}?(\d{1,2}):(\d{2})(?::(\d{2}))?)?"
+)
+_CLOCK = re.compile(r"\d:\d\d")
+# Any date a page shows, to find in its text.
+_SHOWN_DATE = re.compile(
+    f"{_LOOSE_DATE.pattern}|{_MONTH_DAY_YEAR.pattern}|{_DAY_MONTH_YEAR.pattern}", re.I
 )
 
 
@@ -51,22 +117,25 @@ class PageMeta:
     image: str | None
 
 
-def page_metadata(page: Any) -> PageMeta:
+def page_metadata(page: Any, url: str) -> PageMeta:
     """Title, author, date and image of page (an lxml document): JSON-LD, OpenGraph, <meta>,
     then the page's own markup."""
     metas = _meta_map(page)
     ld = _json_ld(page)
     return PageMeta(
         title=_title(page, metas, ld),
-        author=_ld_author(ld) or _meta_author(metas) or _markup_author(page),
-        published_at=_published_at(page, metas, ld),
+        author=_author(page, metas, ld),
+        published_at=_published_at(page, metas, ld, url),
         image=_first(metas, "og:image", "twitter:image", "twitter:image:src"),
     )
 
 
 def _title(page: Any, metas: dict[str, str], ld: list[dict[str, Any]]) -> str | None:
-    """The page's <h1> when the metadata agrees with it (it has no site name), else the
-    metadata's title less its site suffix, else the first <h1>."""
+    """The heading a reader sees as the title, else the metadata's title less its site name.
+
+    Readers take the visible <h1> as the title even where og:title words it differently; the
+    metadata only picks between several headings and unmasks one that is the site's logo.
+    """
     headline = next((o["headline"] for o in ld if isinstance(o.get("headline"), str)), None)
     element = page.find(".//title")
     tagged = element.text_content() if element is not None else None
@@ -75,49 +144,169 @@ def _title(page: Any, metas: dict[str, str], ld: list[dict[str, Any]]) -> str | 
         for value in (_first(metas, "og:title"), headline, _first(metas, "twitter:title"), tagged)
         if value and value.strip()
     ]
-    headings = [text for h1 in page.iter("h1") if (text := _clean(h1.text_content()))]
-    folded = [value.casefold() for value in declared]
-    for heading in headings:
-        if any(value.startswith(heading.casefold()) for value in folded):
-            return heading
+    sites = _site_names(declared, _first(metas, "og:site_name"))
+    # og:title is sometimes just the site's name.
+    declared = [value for value in declared if value.casefold() not in sites]
+    h1s = _headings(page, "h1", sites)
+    h2s = _headings(page, "h2", sites)[:_H2S]
+    h1 = max(h1s, key=lambda h: _agreement(h, declared), default=None)
+    h2 = max(h2s, key=lambda h: _agreement(h, declared), default=None)
+    if h1 is not None and (not declared or _agreement(h1, declared) >= _AGREES):
+        return _cased(h1, declared)
+    # Blogs that spend their <h1> on the logo put the post title in one of the first <h2>s.
+    if h2 is not None and _agreement(h2, declared) >= _SAME:
+        return _cased(h2, declared)
+    # A lone <h1> is the article's own title even when og:title words it otherwise.
+    if h1 is not None and len(set(h1s)) == 1 and _agreement(h1, declared) >= _RELATED:
+        return h1
     if not declared:
-        return headings[0] if headings else None
+        return None
     # <title> names the site far more often than og:title does, after a dash too.
     separators = _SITE_SEPARATORS if len(declared) > 1 or not tagged else _TITLE_SEPARATORS
     return _strip_site_suffix(declared[0], _first(metas, "og:site_name"), separators)
 
 
+def _headings(page: Any, tag: str, sites: set[str]) -> list[str]:
+    """Texts of page's tag headings that could be a title: not a site name, not a paragraph."""
+    texts = (_clean(el.text_content()) for el in page.iter(tag))
+    return [t for t in texts if t and len(t) <= _MAX_TITLE and t.casefold() not in sites]
+
+
+def _site_names(declared: list[str], site_name: str | None) -> set[str]:
+    """Names the page gives its site: og:site_name, and what a longer title adds to a shorter
+    one ("Blog: Post" beside "Post")."""
+    sites = {site_name.casefold()} if site_name else set()
+    folded = [d.casefold() for d in declared]
+    for longer in folded:
+        for shorter in folded:
+            # The site's name is the shorter part: "Site: Post", not "Post: Site".
+            if shorter != longer and shorter in longer and len(shorter) * 2 > len(longer):
+                rest = longer.replace(shorter, " ")
+                sites.add(" ".join(rest.strip(_SITE_PUNCTUATION).split()))
+    sites.discard("")
+    return sites
+
+
+def _cased(heading: str, declared: list[str]) -> str:
+    """heading as the metadata capitalizes it: headings are often set in capitals or lower case."""
+    folded = heading.casefold()
+    for value in declared:
+        for part in (value, *_SEPARATOR.split(value)):
+            if part.casefold() == folded:
+                return part
+    return heading
+
+
+def _agreement(heading: str, declared: list[str]) -> float:
+    """How well heading matches the best of the declared titles: Dice overlap of their words."""
+    words = set(_WORD.findall(heading.casefold()))
+    if not words:
+        return 0.0
+    scores = (
+        2 * len(words & other) / (len(words) + len(other))
+        for value in declared
+        if (other := set(_WORD.findall(value.casefold())))
+    )
+    return max(scores, default=0.0)
+
+
 def _clean(text: str) -> str:
-    return " ".join(htmllib.unescape(text).split())
+    return " ".join(_INVISIBLE.sub("", htmllib.unescape(text)).split())
+
+
+def _author(page: Any, metas: dict[str, str], ld: list[dict[str, Any]]) -> str | None:
+    """JSON-LD, then <meta>, then the byline; a declared author that is only the site's own
+    name gives way to a person named in the byline."""
+    declared = _ld_author(ld) or _meta_author(metas)
+    site = (_first(metas, "og:site_name") or "").casefold()
+    if declared and declared.casefold() != site:
+        return declared
+    return _markup_author(page) or declared
 
 
 def _meta_author(metas: dict[str, str]) -> str | None:
-    for key in ("author", "article:author", "dc.creator", "parsely-author", "byl"):
-        value = metas.get(key)
-        if value and not value.startswith(("http://", "https://")):
-            return _BY.sub("", value)
+    keys = [*_AUTHOR_KEYS]
+    if (metas.get("twitter:label1") or "").casefold() in ("written by", "author"):
+        keys.append("twitter:data1")
+    for key in keys:
+        if (value := metas.get(key)) and (name := _author_name(value)):
+            return name
     return None
 
 
 def _markup_author(page: Any) -> str | None:
-    """A byline marked up as such: rel=author or itemprop=author."""
+    """A byline: rel=author or itemprop=author, then author/byline classes and author links,
+    then a "By ..." line under the title."""
     for el in _AUTHOR_MARKUP(page):
         name = el.find(".//*[@itemprop='name']")
-        text = _clean((name if name is not None else el).text_content())
-        text = _BY.sub("", text)
-        if 0 < len(text) <= _MAX_AUTHOR:
+        if text := _author_name((name if name is not None else el).text_content()):
             return text
+    # Names by their own class first ("author-name"), then whole bylines; never a commenter's.
+    bylines = _classed(page, _AUTHOR_CLASS)
+    names = [el for el in bylines if "name" in el.get("class").lower()]
+    for el in itertools.chain(names, bylines, _AUTHOR_LINKS(page)):
+        if (text := _author_name(el.text_content())) and not _in_comment(el):
+            return text
+    h1 = page.find(".//body//h1")
+    for el in _AFTER_TITLE(h1) if h1 is not None else ():
+        text = _clean(el.text_content())
+        if _BY.match(text) and (name := _author_name(text)):
+            return name
     return None
 
 
-def _published_at(page: Any, metas: dict[str, str], ld: list[dict[str, Any]]) -> datetime | None:
+def _classed(page: Any, words: re.Pattern[str]) -> list[Any]:
+    """Elements of page's body whose class matches words, in document order."""
+    return [value.getparent() for value in _CLASSES(page) if words.search(value)]
+
+
+def _in_comment(el: Any) -> bool:
+    return any("comment" in (a.get("class") or "").lower() for a in el.iterancestors())
+
+
+def _author_name(text: str) -> str | None:
+    """text as a person's or team's name, or None when it reads as something else."""
+    name = _BY.sub("", _clean(text)).strip(" ,·|-")
+    if (
+        not _MIN_AUTHOR <= len(name) <= _MAX_AUTHOR
+        or len(name.split()) > _MAX_AUTHOR_WORDS
+        or _NOT_A_NAME.search(name)
+    ):
+        return None
+    return name
+
+
+def _published_at(
+    page: Any, metas: dict[str, str], ld: list[dict[str, Any]], url: str
+) -> datetime | None:
+    """Structured data first, then a date in the URL's path, then a date shown on the page."""
     candidates = [obj.get("datePublished") for obj in ld]
     candidates += [metas.get(key) for key in _DATE_KEYS]
-    candidates += [el.get("datetime") or el.get("content") for el in _DATE_MARKUP(page)]
+    candidates += [value for key, value in metas.items() if _PUBLISHED_KEY.search(key)]
+    candidates += [
+        el.get("datetime") or el.get("content") or el.get("title") for el in _DATE_MARKUP(page)
+    ]
     for value in candidates:
         if isinstance(value, str) and (parsed := _parse_datetime(value)):
             return parsed
+    if (m := _URL_DATE.search(urlsplit(url).path)) and (parsed := _parse_datetime(m[0])):
+        return parsed
+    for el in _shown_dates(page):
+        text = " ".join(el.text_content().split())
+        m = _SHOWN_DATE.search(text) if len(text) <= _MAX_DATE_TEXT else None
+        if m and (parsed := _parse_datetime(m[0])):
+            return parsed
     return None
+
+
+def _shown_dates(page: Any) -> Iterator[Any]:
+    """Elements likely to show the article's date: <time>, date-like classes, then the few
+    elements that follow the first <h1> (themes print the date under the title)."""
+    yield from _UNDATED_TIMES(page)
+    yield from _classed(page, _DATE_CLASS)
+    h1 = page.find(".//body//h1")
+    if h1 is not None:
+        yield from _AFTER_TITLE(h1)
 
 
 def _meta_map(page: Any) -> dict[str, str]:
@@ -163,9 +352,14 @@ def _json_ld(page: Any) -> list[dict[str, Any]]:
 
 
 def _ld_author(ld: list[dict[str, Any]]) -> str | None:
+    # Yoast-style graphs name the author by reference: {"@id": ".../#/schema/person/1"}.
+    by_id = {obj["@id"]: obj for obj in ld if isinstance(obj.get("@id"), str)}
     for obj in ld:
         authors = obj.get("author")
-        names = [_ld_name(a) for a in (authors if isinstance(authors, list) else [authors])]
+        names = [
+            _ld_name(by_id.get(a.get("@id"), a) if isinstance(a, dict) else a)
+            for a in (authors if isinstance(authors, list) else [authors])
+        ]
         if names := [name for name in names if name]:
             return ", ".join(names)
     return None
@@ -173,31 +367,48 @@ def _ld_author(ld: list[dict[str, Any]]) -> str | None:
 
 def _ld_name(author: Any) -> str:
     name = author.get("name") if isinstance(author, dict) else author
-    return " ".join(name.split()) if isinstance(name, str) else ""
+    return _clean(name) if isinstance(name, str) else ""
 
 
 def _parse_datetime(value: str) -> datetime | None:
-    """ISO 8601, RFC 2822 or "2024.03.05 10:00"; naive times are KST; the result is UTC."""
+    """ISO 8601, RFC 2822, "2024.03.05 10:00" or "March 5, 2024" as a UTC instant.
+
+    A time without an offset is KST (Korean blogs write local times). A bare date has no
+    time zone at all: it stays that calendar day, at midnight UTC, rather than becoming the
+    day before in UTC.
+    """
     value = value.strip()
+    parsed: datetime | None
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         try:
             parsed = parsedate_to_datetime(value)
         except (TypeError, ValueError):
-            if not (m := _LOOSE_DATE.search(value)):
-                return None
-            try:
-                year, month, day, hour, minute, second = (int(g) for g in m.groups("0"))
-                parsed = datetime(year, month, day, hour, minute, second)
-            except ValueError:
-                return None
+            parsed = _loose_datetime(value)
+    if parsed is None:
+        return None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=_KST)
+        parsed = parsed.replace(tzinfo=_KST if _CLOCK.search(value) else UTC)
     try:
         return parsed.astimezone(UTC)
     except OverflowError:
         return None
+
+
+def _loose_datetime(value: str) -> datetime | None:
+    """A naive datetime from numeric ("2024.03.05", "2024년 3월 5일") or named-month dates."""
+    try:
+        if m := _LOOSE_DATE.search(value):
+            year, month, day, hour, minute, second = (int(g) for g in m.groups("0"))
+            return datetime(year, month, day, hour, minute, second)
+        if m := _MONTH_DAY_YEAR.search(value):
+            return datetime(int(m[3]), _MONTHS[m[1].lower()], int(m[2]))
+        if m := _DAY_MONTH_YEAR.search(value):
+            return datetime(int(m[3]), _MONTHS[m[2].lower()], int(m[1]))
+    except ValueError:
+        pass
+    return None
 
 
 def _strip_site_suffix(title: str, site_name: str | None, separators: tuple[str, ...]) -> str:

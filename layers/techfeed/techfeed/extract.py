@@ -89,7 +89,7 @@ def extract_article(html: str, url: str) -> ArticleBody:
     page = _parse_page(html)
     if page is None:
         return _body("", url)
-    meta = page_metadata(page)
+    meta = page_metadata(page, url)
     # Links are made absolute later, by sanitize_html on the article alone: far fewer links.
     base = page.find(".//base[@href]")
     url = _http_url(url, base.get("href")) or url if base is not None else url
