@@ -184,6 +184,29 @@ def test_title_falls_back_to_h1() -> None:
             "<h1>BEST DRIP COFFEE MAKERS</h1>",
             "Best Drip Coffee Makers",
         ),
+        # Of two spellings of the same words, the one with more capitals (mixed case) is
+        # the title as written, whichever of heading and metadata has it.
+        (
+            '<meta property="og:title" content="The best film of 2025, according to critics">',
+            "<h1>The Best Film of 2025, According to Critics</h1>",
+            "The Best Film of 2025, According to Critics",
+        ),
+        (
+            '<meta property="og:title" content="History of coffee | Origin, Spread | Britannica">',
+            "<h1>history of coffee</h1>",
+            "History of coffee",
+        ),
+        # A pipe tacks a tagline onto the heading; a dash may be part of the title.
+        (
+            '<meta property="og:title" content="Best Movers in NYC 2025 | Top 19 Companies">',
+            "<h1>Best Movers in NYC 2025 | Top 19 Companies</h1>",
+            "Best Movers in NYC 2025",
+        ),
+        (
+            '<meta property="og:title" content="Best Bread Machines – My Favorites!">',
+            "<h1>Best Bread Machines – My Favorites!</h1>",
+            "Best Bread Machines – My Favorites!",
+        ),
         # An og:title that is only the site's name is no title.
         (
             '<meta property="og:site_name" content="Robomow">'

@@ -30,6 +30,7 @@ _MAX_TITLE = 200
 _SITE_PUNCTUATION = " |:-–—·•»"
 _WORD = re.compile(r"\w+")
 _SEPARATOR = re.compile(r" (?:[|·•–—-]|::) ")
+_SUBTITLE = re.compile(r" \| ")
 _INVISIBLE = re.compile(r"[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
 # Word overlap (Dice) of a heading with the closest declared title: the same title, one
 # worded a little differently, and one on the same subject.
@@ -123,7 +124,7 @@ def page_metadata(page: Any, url: str) -> PageMeta:
     metas = _meta_map(page)
     ld = _json_ld(page)
     return PageMeta(
-        title=_title(page, metas, ld),
+        title=_without_subtitle(_title(page, metas, ld)),
         author=_author(page, metas, ld),
         published_at=_published_at(page, metas, ld, url),
         image=_first(metas, "og:image", "twitter:image", "twitter:image:src"),
@@ -158,12 +159,19 @@ def _title(page: Any, metas: dict[str, str], ld: list[dict[str, Any]]) -> str | 
         return _cased(h2, declared)
     # A lone <h1> is the article's own title even when og:title words it otherwise.
     if h1 is not None and len(set(h1s)) == 1 and _agreement(h1, declared) >= _RELATED:
-        return h1
+        return _cased(h1, declared)
     if not declared:
         return None
     # <title> names the site far more often than og:title does, after a dash too.
     separators = _SITE_SEPARATORS if len(declared) > 1 or not tagged else _TITLE_SEPARATORS
     return _strip_site_suffix(declared[0], _first(metas, "og:site_name"), separators)
+
+
+def _without_subtitle(title: str | None) -> str | None:
+    """title less what follows a pipe ("Title | Top 10 Picks"): headings and metadata alike
+    use one to tack a tagline or the site's name onto the title; a dash may be the title's own."""
+    head = _SUBTITLE.split(title, maxsplit=1)[0] if title else title
+    return head if head and len(head) >= _MIN_TITLE else title
 
 
 def _headings(page: Any, tag: str, sites: set[str]) -> list[str]:
@@ -188,13 +196,25 @@ def _site_names(declared: list[str], site_name: str | None) -> set[str]:
 
 
 def _cased(heading: str, declared: list[str]) -> str:
-    """heading as the metadata capitalizes it: headings are often set in capitals or lower case."""
+    """heading as its best-capitalized spelling among the declared titles.
+
+    Themes set headings in capitals or lower case, and metadata is sometimes lower-cased
+    too: of the spellings of the same words, the one with the most capitals (not all of
+    them) is the title as written.
+    """
     folded = heading.casefold()
-    for value in declared:
-        for part in (value, *_SEPARATOR.split(value)):
-            if part.casefold() == folded:
-                return part
-    return heading
+    spellings = [
+        part
+        for value in declared
+        for part in (value, *_SEPARATOR.split(value))
+        if part.casefold() == folded and part != part.upper()
+    ]
+    candidates = spellings if heading == heading.upper() else [heading, *spellings]
+    return max(candidates, key=_capitals, default=heading)
+
+
+def _capitals(text: str) -> int:
+    return sum(c.isupper() for c in text)
 
 
 def _agreement(heading: str, declared: list[str]) -> float:
