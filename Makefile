@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PIP_VERSION := 26.3
 
-.PHONY: install run test lint unit bench clean
+.PHONY: install run test lint unit bench clean tools check-template
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "techfeed needs Python 3.11 or newer"'
@@ -37,5 +37,32 @@ bench: install
 	$(BIN)/python bench/keywords.py
 	$(BIN)/python bench/coldstart.py
 
+# Template tooling lives in venvs of its own: sam's and checkov's pins conflict with ours and
+# with each other (boto3), and together they weigh about 500 MB.
+TOOLS := .venv-tools
+SAM_STAMP := $(TOOLS)/sam/.installed-stamp
+CHECKOV_STAMP := $(TOOLS)/checkov/.installed-stamp
+
+$(SAM_STAMP):
+	$(PYTHON) -m venv $(TOOLS)/sam
+	$(TOOLS)/sam/bin/python -m pip install --quiet --disable-pip-version-check \
+		aws-sam-cli==1.170.0 cfn-lint==1.58.0 cfn-lint-serverless==0.3.6
+	@touch $@
+
+$(CHECKOV_STAMP):
+	$(PYTHON) -m venv $(TOOLS)/checkov
+	$(TOOLS)/checkov/bin/python -m pip install --quiet --disable-pip-version-check checkov==3.3.30
+	@touch $@
+
+tools: $(SAM_STAMP) $(CHECKOV_STAMP)
+
+# Offline checks of the stack: lint (with the serverless rules), policy scan, a container-free
+# build and each function's unzipped size with its layers (Lambda's limit is 250 MB).
+check-template: install tools
+	$(TOOLS)/sam/bin/cfn-lint -a cfn_lint_serverless.rules -- template.yaml
+	$(TOOLS)/checkov/bin/checkov --quiet --compact --skip-download --framework cloudformation -f template.yaml
+	SAM_CLI_TELEMETRY=0 $(TOOLS)/sam/bin/sam build
+	$(BIN)/python bench/sizes.py
+
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(TOOLS) .aws-sam .pytest_cache .mypy_cache .ruff_cache

@@ -56,7 +56,10 @@ def _fetcher() -> Fetcher:
 @metrics.log_metrics
 def dispatch(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Send one SQS message per enabled source whose next crawl time has come."""
-    due = due_sources(_sources().values(), _store().list_states(), datetime.now(UTC))
+    sources = _sources()
+    # One batch read of the registry's states: the table's size never matters.
+    states = _store().get_states(sources).values()
+    due = due_sources(sources.values(), states, datetime.now(UTC))
     queue_url = os.environ["TECHFEED_QUEUE_URL"]
     sqs = boto3.client("sqs")
     for start in range(0, len(due), 10):

@@ -308,17 +308,20 @@ def _save_sample_article(store: Store) -> None:
         ("api_get_articles.json", 200, "items", [SAMPLE_ARTICLE]),
         ("api_get_article.json", 200, "id", SAMPLE_ARTICLE),
         ("api_put_bookmark.json", 201, "id", SAMPLE_ARTICLE),
+        ("api_get_bookmarks.json", 200, "items", [SAMPLE_ARTICLE]),
     ],
 )
 def test_every_sample_api_event_runs_the_api_handler(
     env: dict[str, str], tmp_path: Path, event: str, status: int, field: str, value: object
 ) -> None:
-    _with_store(
-        tmp_path / "state",
-        lambda store: store.save_article(
-            _sample_article(), content_html="<p>본문</p>", raw_html=None
-        ),
-    )
+    def seed(store: Store) -> None:
+        article = _sample_article()
+        store.save_article(article, content_html="<p>본문</p>", raw_html=None)
+        if event == "api_get_bookmarks.json":
+            # The sample's JWT claims are alice's: her list holds what she bookmarked.
+            store.add_bookmark("alice", article, datetime(2024, 3, 6, tzinfo=UTC))
+
+    _with_store(tmp_path / "state", seed)
 
     event_file = str(ROOT / "events" / event)
     result = _techfeed("invoke", "api", event_file, "--state-dir", "state", env=env, cwd=tmp_path)
@@ -334,6 +337,7 @@ def test_every_sample_event_is_covered() -> None:
     assert sorted(p.name for p in (ROOT / "events").glob("*.json")) == [
         "api_get_article.json",
         "api_get_articles.json",
+        "api_get_bookmarks.json",
         "api_put_bookmark.json",
         "crawl_source.json",
         "crawl_sqs.json",

@@ -59,8 +59,8 @@ class _States:
     def __init__(self, states: list[SourceState]) -> None:
         self.states = states
 
-    def list_states(self) -> list[SourceState]:
-        return self.states
+    def get_states(self, source_ids: object) -> dict[str, SourceState]:
+        return {state.source_id: state for state in self.states}
 
 
 def test_the_local_scheduler_crawls_due_sources_and_survives_a_crashing_one() -> None:

@@ -264,16 +264,16 @@ def test_save_state_keeps_concurrent_article_count(store: Store) -> None:
     assert loaded.etag == '"v2"'
 
 
-def test_list_states(store: Store) -> None:
+def test_get_states_reads_the_named_sources_only(store: Store) -> None:
     store.save_state(SourceState("woowahan", last_status=CrawlStatus.NOT_MODIFIED))
     store.save_state(SourceState("daangn"))
     store.save_article(make_article(source_id="toss"), content_html="<p>x</p>", raw_html=None)
 
-    states = store.list_states()
+    states = store.get_states(["toss", "woowahan", "never-crawled"])
 
-    assert [state.source_id for state in states] == ["daangn", "toss", "woowahan"]
-    assert states[1].article_count == 1
-    assert states[2].last_status is CrawlStatus.NOT_MODIFIED
+    assert sorted(states) == ["toss", "woowahan"]
+    assert states["toss"].article_count == 1
+    assert states["woowahan"].last_status is CrawlStatus.NOT_MODIFIED
 
 
 def test_recent_articles_newest_first_in_one_query(

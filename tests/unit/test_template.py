@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from techfeed.local import streams
+from techfeed.local import aws, streams
 from techfeed.local.invoke import HANDLERS, load_function
 from techfeed.store.schema import TABLE_DEFINITION
 from techfeed.tagging import NEW_ARTICLE_FILTER
@@ -87,15 +87,25 @@ def test_the_keywords_stream_filter_is_the_one_the_local_pump_applies(
     assert stream["MaximumRetryAttempts"] == streams.MAXIMUM_RETRY_ATTEMPTS
 
 
-@pytest.mark.parametrize("function", ["api", "crawl"])
-def test_kiwi_stays_out_of_the_api_and_crawl_functions(function: str) -> None:
-    # A fresh interpreter: this one has loaded the keywords function already.
+# Heavy imports each function must not pay for at cold start: the API serves JSON from
+# DynamoDB (no HTML parsing, no tokenizer); only keywords ships Kiwi (about 170 MB with numpy).
+FORBIDDEN_IMPORTS = {
+    "api": ("lxml", "readability", "kiwipiepy", "numpy"),
+    "crawl": ("kiwipiepy", "numpy"),
+}
+
+
+@pytest.mark.parametrize(("function", "forbidden"), sorted(FORBIDDEN_IMPORTS.items()))
+def test_heavy_packages_stay_out_of_the_functions_that_do_not_need_them(
+    function: str, forbidden: tuple[str, ...]
+) -> None:
+    # A fresh interpreter: this one has loaded every function already.
     check = (
         "import sys; sys.path.insert(0, sys.argv[1]);"
         "import importlib.util as u;"
         "spec = u.spec_from_file_location('app', sys.argv[1] + '/app.py');"
         "spec.loader.exec_module(u.module_from_spec(spec));"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('kiwipiepy', 'numpy')))"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & set(sys.argv[2:])))"
     )
     env = {
         **os.environ,
@@ -103,7 +113,7 @@ def test_kiwi_stays_out_of_the_api_and_crawl_functions(function: str) -> None:
         "AWS_DEFAULT_REGION": "ap-northeast-2",
     }
     result = subprocess.run(
-        [sys.executable, "-c", check, str(ROOT / "functions" / function)],
+        [sys.executable, "-c", check, str(ROOT / "functions" / function), *forbidden],
         env=env,
         capture_output=True,
         text=True,
@@ -113,3 +123,105 @@ def test_kiwi_stays_out_of_the_api_and_crawl_functions(function: str) -> None:
     assert result.stdout.strip() == "[]"
     assert not (ROOT / "functions" / function / "requirements.txt").exists()
     assert "kiwipiepy" not in (ROOT / "layers" / "techfeed" / "requirements.txt").read_text()
+
+
+def _resources(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return {name: res for name, res in template["Resources"].items() if res["Type"] == kind}
+
+
+def test_each_function_has_its_own_scoped_role_and_log_group(template: dict[str, Any]) -> None:
+    roles = _resources(template, "AWS::IAM::Role")
+    log_groups = _resources(template, "AWS::Logs::LogGroup")
+    functions = _resources(template, "AWS::Serverless::Function")
+    used_roles = set()
+    for name, function in functions.items():
+        props = function["Properties"]
+        role = props["Role"]["GetAtt"].removesuffix(".Arn")
+        used_roles.add(role)
+        log_group = log_groups[props["LoggingConfig"]["LogGroup"]["Ref"]]["Properties"]
+        # Lambda's own name for it, so the console and `sam logs` find it.
+        assert log_group["LogGroupName"]["Sub"] == "/aws/lambda/" + props["FunctionName"]["Sub"]
+        assert log_group["RetentionInDays"]
+        statements = [
+            st
+            for policy in roles[role]["Properties"]["Policies"]
+            for st in policy["PolicyDocument"]["Statement"]
+        ]
+        for statement in statements:
+            actions = statement["Action"]
+            actions = [actions] if isinstance(actions, str) else actions
+            assert statement["Effect"] == "Allow"
+            assert not any("*" in action for action in actions), (name, actions)
+            if statement["Resource"] == "*":
+                # The one service without resource-level permissions.
+                assert all(action.startswith("xray:") for action in actions), (name, actions)
+        logs = [st for st in statements if st["Sid"] == "Logs"]
+        assert logs == [
+            {
+                "Sid": "Logs",
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": {"GetAtt": props["LoggingConfig"]["LogGroup"]["Ref"] + ".Arn"},
+            }
+        ]
+    assert len(used_roles) == len(functions)
+
+
+def test_every_function_and_dead_letter_queue_has_an_alarm(template: dict[str, Any]) -> None:
+    alarms = [a["Properties"] for a in _resources(template, "AWS::CloudWatch::Alarm").values()]
+    watched = {
+        (a.get("MetricName"), str(d["Value"])) for a in alarms for d in a.get("Dimensions", [])
+    }
+    for name in _resources(template, "AWS::Serverless::Function"):
+        assert ("Errors", str({"Ref": name})) in watched, name
+    queues = _resources(template, "AWS::SQS::Queue")
+    dead_letter = {
+        name for name, q in queues.items() if q["Properties"]["QueueName"]["Sub"].endswith("-dlq")
+    }
+    assert dead_letter == {
+        name for name, q in queues.items() if "RedrivePolicy" not in q["Properties"]
+    }
+    for name in dead_letter:
+        assert (
+            "ApproximateNumberOfMessagesVisible",
+            str({"GetAtt": f"{name}.QueueName"}),
+        ) in watched, name
+    assert all(a["AlarmActions"] == [{"Ref": "AlarmTopic"}] for a in alarms)
+
+
+def test_the_local_crawl_queue_is_the_templates_without_the_stage(
+    template: dict[str, Any],
+) -> None:
+    queue = template["Resources"]["CrawlQueue"]["Properties"]
+    assert queue["QueueName"]["Sub"].replace("${Stage}-", "") == aws.QUEUE_NAME
+    dispatch = template["Resources"]["DispatchFunction"]["Properties"]
+    assert dispatch["Environment"]["Variables"]["TECHFEED_QUEUE_URL"] == {"Ref": "CrawlQueue"}
+
+
+def test_the_size_report_fails_a_function_over_the_limit(tmp_path: Path) -> None:
+    built = {
+        "Globals": {"Function": {"Layers": [{"Ref": "Layer"}]}},
+        "Resources": {
+            "Layer": {"Type": "AWS::Serverless::LayerVersion", "Properties": {"ContentUri": "L"}},
+            "Small": {"Type": "AWS::Serverless::Function", "Properties": {"CodeUri": "S"}},
+            "Big": {"Type": "AWS::Serverless::Function", "Properties": {"CodeUri": "B"}},
+        },
+    }
+    (tmp_path / "template.yaml").write_text(yaml.safe_dump(built))
+    for directory, size in (("L/python", 600), ("S", 100), ("B", 500)):
+        (tmp_path / directory).mkdir(parents=True)
+        (tmp_path / directory / "f").write_bytes(b"x" * size)
+    script = str(ROOT / "bench" / "sizes.py")
+
+    def report(limit: int) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, script, "--build-dir", str(tmp_path), "--limit-bytes", str(limit)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    assert report(1_100).returncode == 0
+    over = report(1_099)
+    assert over.returncode == 1
+    assert over.stdout.splitlines()[-1].endswith(": Big")

@@ -38,7 +38,8 @@ class Scheduler:
 
     def run_once(self, now: datetime | None = None) -> list[CrawlResult]:
         """Crawl every source that is due now; one failing source never stops the others."""
-        due = due_sources(self._sources, self._store.list_states(), now or datetime.now(UTC))
+        states = self._store.get_states(s.id for s in self._sources).values()
+        due = due_sources(self._sources, states, now or datetime.now(UTC))
         results: list[CrawlResult] = []
         with ThreadPoolExecutor(max_workers=self._workers) as pool:
             for result in pool.map(self._safe_crawl, due):

@@ -201,12 +201,6 @@ class Store:
         actions += [attr.remove() if value is None else attr.set(value) for attr, value in fields]
         states(source_pk(state.source_id), STATE_SK).update(actions=actions)
 
-    def list_states(self) -> list[SourceState]:
-        """Every saved source state, by source id."""
-        # A Scan is fine while there are tens of sources; articles are filtered out server-side.
-        items = self._states.scan(filter_condition=self._states.sk == STATE_SK)
-        return sorted((_to_state(item) for item in items), key=lambda state: state.source_id)
-
     def get_states(self, source_ids: Iterable[str]) -> dict[str, SourceState]:
         """The saved states of these sources, by id, in one batch read (no scan)."""
         keys = [(source_pk(source_id), STATE_SK) for source_id in set(source_ids)]
