@@ -121,6 +121,7 @@ def _emit(result: CrawlResult) -> None:
         ("NotModified", int(not_modified)),
         ("CrawlFailures", int(failed)),
         ("ArticleFailures", result.failed_entries),
+        ("ConsecutiveFailures", result.consecutive_failures),
     ):
         per_source.add_metric(name=name, unit=MetricUnit.Count, value=value)
     per_source.flush_metrics()

@@ -121,7 +121,7 @@ def test_each_hostile_source_fails_with_its_reason(
     assert result.status is CrawlStatus.FAILED
     assert result.error is not None and reason in result.error.lower()
     state = store.load_state(source)
-    assert state.consecutive_failures == 1
+    assert state.consecutive_failures == result.consecutive_failures == 1
     assert state.last_error == result.error
     assert state.next_due_at is not None
     # Backed off beyond the one-hour interval.

@@ -79,7 +79,9 @@ def crawl_source(
     except (FetchError, FeedError) as exc:
         error = f"feed: {exc}"
         _record(store, state, source, now, CrawlStatus.FAILED, error, tally)
-        return _result(source, CrawlStatus.FAILED, tally, error=error)
+        return _result(
+            source, CrawlStatus.FAILED, tally, error=error, failures=state.consecutive_failures
+        )
     except Exception as exc:
         _record(store, state, source, now, CrawlStatus.FAILED, f"internal: {exc!r}", tally)
         raise
@@ -267,6 +269,7 @@ def _result(
     unchanged: int = 0,
     skipped: int = 0,
     error: str | None = None,
+    failures: int = 0,
 ) -> CrawlResult:
     return CrawlResult(
         source_id=source.id,
@@ -279,4 +282,5 @@ def _result(
         requests=tally.requests,
         bytes_received=tally.bytes_received,
         error=error,
+        consecutive_failures=failures,
     )

@@ -129,6 +129,8 @@ class CrawlResult:
     requests: int = 0
     bytes_received: int = 0
     error: str | None = None
+    # The source's failures in a row after this crawl (0 once it succeeds).
+    consecutive_failures: int = 0
 
 
 @dataclass(frozen=True)
