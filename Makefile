@@ -43,15 +43,18 @@ TOOLS := .venv-tools
 SAM_STAMP := $(TOOLS)/sam/.installed-stamp
 CHECKOV_STAMP := $(TOOLS)/checkov/.installed-stamp
 
-$(SAM_STAMP):
+$(SAM_STAMP): tools/sam-constraints.txt
 	$(PYTHON) -m venv $(TOOLS)/sam
+	$(TOOLS)/sam/bin/python -m pip install --quiet --disable-pip-version-check pip==$(PIP_VERSION)
 	$(TOOLS)/sam/bin/python -m pip install --quiet --disable-pip-version-check \
-		aws-sam-cli==1.170.0 cfn-lint==1.58.0 cfn-lint-serverless==0.3.6
+		-c tools/sam-constraints.txt aws-sam-cli==1.170.0 cfn-lint==1.58.0 cfn-lint-serverless==0.3.6
 	@touch $@
 
-$(CHECKOV_STAMP):
+$(CHECKOV_STAMP): tools/checkov-constraints.txt
 	$(PYTHON) -m venv $(TOOLS)/checkov
-	$(TOOLS)/checkov/bin/python -m pip install --quiet --disable-pip-version-check checkov==3.3.30
+	$(TOOLS)/checkov/bin/python -m pip install --quiet --disable-pip-version-check pip==$(PIP_VERSION)
+	$(TOOLS)/checkov/bin/python -m pip install --quiet --disable-pip-version-check \
+		-c tools/checkov-constraints.txt checkov==3.3.30
 	@touch $@
 
 tools: $(SAM_STAMP) $(CHECKOV_STAMP)
