@@ -67,9 +67,9 @@ def test_labelled_set_meets_the_quality_floor(extractor):
         found += len(gold & set(got[:10]))
         labelled += len(gold)
         hits5 += sum(k in gold for k in got[:5])
-    # Goals are 0.7 and 0.8; recall meets its goal, precision@5 reaches 0.75 (see bench).
-    assert found / labelled >= 0.78
-    assert hits5 / (5 * len(articles)) >= 0.72
+    # Goals are 0.7 and 0.8; recall meets its goal, precision@5 reaches 0.776 (see bench).
+    assert found / labelled >= 0.82
+    assert hits5 / (5 * len(articles)) >= 0.77
 
 
 def test_every_labelled_article_gets_three_to_ten_clean_keywords(extractor):
@@ -144,6 +144,13 @@ def test_title_weighs_more_than_body(extractor):
     text = "Redis를 씁니다. Kafka를 씁니다."
     assert names(extractor, "Kafka 이야기", text)[0] == "Kafka"
     assert names(extractor, "Redis 이야기", text)[0] == "Redis"
+
+
+def test_a_list_item_named_in_passing_ranks_below_a_discussed_term(extractor):
+    text = "저장소로 MySQL, Redis, MongoDB를 씁니다. 이벤트는 Kafka로 보냈습니다."
+    got = names(extractor, "", text)
+    assert got[0] == "Kafka"
+    assert {"MySQL", "Redis", "MongoDB"} <= set(got)
 
 
 def test_a_term_in_every_document_ranks_lower(extractor):

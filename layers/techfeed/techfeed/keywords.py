@@ -3,7 +3,8 @@
 Keywords: taxonomy aliases are found first (case-insensitive, spacing-tolerant, on word
 boundaries) and handed to Kiwi as pre-tokenized spans, so "TensorFlow.js" and "A/B 테스트" stay
 whole and "Kafka를" becomes Kafka; Kiwi's nouns and noun compounds are the other candidates.
-Candidates are ranked by TF-IDF with the title counted several times, taxonomy terms preferred.
+Candidates are ranked by TF-IDF with the title counted several times and an item of a
+comma-separated list counted as a fraction (named in passing), taxonomy terms preferred.
 
 Summaries need no tokenizer (a regex sentence splitter), so importing this module is cheap and
 kiwipiepy is loaded only when a `KeywordExtractor` is built.
@@ -26,6 +27,9 @@ DEFAULT_TAXONOMY = Path(__file__).with_name("taxonomy.yaml")
 
 # Ranking constants, tuned on the dev half of tests/fixtures/keywords (see bench/keywords.py).
 TITLE_WEIGHT = 2.0  # a title occurrence counts as this many body occurrences
+# An item of a comma-separated list ("PyTorch, TensorFlow, ONNX") is named in passing, not
+# discussed: it counts as this much of an occurrence.
+LIST_WEIGHT = 0.25
 # How likely a reader is to choose a term of each kind, all else equal: a curated topic over a
 # proper noun, foreign word or compound, over one common Korean noun (데이터, 서버, 모델).
 KIND_WEIGHT = {"taxonomy": 3.0, "specific": 1.0, "general": 0.5}
@@ -89,6 +93,8 @@ STOP_WORDS_EN = _words(
 _NOUN_TAGS = frozenset({"NNG", "NNP"})
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[.+#_/-][A-Za-z0-9]+)*[+#]*")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s*)\W*$")
+_LIST_BEFORE = re.compile(r",\s*(?:and\s+|or\s+)?$")
+_LIST_AFTER = re.compile(r"\s*,")
 _SUFFIXES = frozenset({"성", "화", "자", "력", "율", "률", "형", "량"})  # 확장성, 자동화
 
 
@@ -97,7 +103,7 @@ class Term:
     """A candidate term of one article, for counting document frequencies."""
 
     key: str  # what `extract` looks document frequencies up by
-    frequency: float  # occurrences, a title one counting TITLE_WEIGHT
+    frequency: float  # occurrences, a title one counting TITLE_WEIGHT, a list item LIST_WEIGHT
     rankable: bool  # whether `extract` can choose it (curated, in the title or twice in the body)
 
 
@@ -284,6 +290,7 @@ class _Candidate:
     kind: str  # a KIND_WEIGHT key
     title: int = 0
     body: int = 0
+    listed: int = 0  # body occurrences as an item of a comma-separated list
     first: int = 0
     surfaces: Counter[str] = field(default_factory=Counter)
 
@@ -293,7 +300,7 @@ class _Candidate:
 
     @property
     def frequency(self) -> float:
-        return self.body + TITLE_WEIGHT * self.title
+        return self.body - (1 - LIST_WEIGHT) * self.listed + TITLE_WEIGHT * self.title
 
     @property
     def rankable(self) -> bool:
@@ -412,6 +419,7 @@ class KeywordExtractor:
                         candidate.title += 1
                     else:
                         candidate.body += 1
+                        candidate.listed += _listed(paragraph, phrase)
                     position += 1
         return candidates
 
@@ -482,6 +490,13 @@ def _paragraphs(text: str) -> Iterator[str]:
     for line in text.splitlines():
         if line.strip():
             yield line
+
+
+def _listed(paragraph: str, unit: _Unit) -> bool:
+    """Whether `unit` is an item of a comma-separated list in `paragraph`."""
+    return bool(
+        _LIST_AFTER.match(paragraph, unit.end) or _LIST_BEFORE.search(paragraph[: unit.start])
+    )
 
 
 def _normalise(phrase: str) -> str:
