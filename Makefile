@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PIP_VERSION := 26.3
 
-.PHONY: install run test lint unit bench clean tools check-template
+.PHONY: install run test lint unit bench clean tools check-template browser
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "techfeed needs Python 3.11 or newer"'
@@ -28,7 +28,16 @@ lint: install
 unit: install
 	$(BIN)/pytest tests/unit
 
-test: install lint
+# The browser tests drive Debian's Chromium (no browser downloads here). Installed when we are
+# root and it is missing; otherwise those tests skip and say why.
+browser:
+	@if command -v chromium >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) \
+		|| echo "make: could not install chromium; the browser tests will skip"; \
+	else echo "make: chromium is not installed; the browser tests will skip"; fi
+
+test: install lint browser
 	$(BIN)/pytest
 
 bench: install

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import base64
 import json
+import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,7 +16,8 @@ import pytest
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
-from techfeed.local.gateway import Gateway, build_event, to_response
+from techfeed.local.gateway import STATIC_TYPES, Gateway, build_event, to_response
+from techfeed.local.runtime import WEB_DIR
 from techfeed.local.tokens import AUDIENCE, ISSUER, DevTokens, InvalidToken
 
 TOKENS = DevTokens("s" * 32)
@@ -146,3 +149,105 @@ def test_personal_routes_need_a_valid_dev_token(gateway: tuple[str, list[dict[st
     claims = events[0]["requestContext"]["authorizer"]["jwt"]["claims"]
     assert claims["sub"] == "alice" and claims["iss"] == ISSUER
     assert "authorizer" not in events[1]["requestContext"]
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    web = tmp_path / "web"
+    web.mkdir()
+    (web / "index.html").write_text("<!doctype html><title>홈</title>", encoding="utf-8")
+    (web / "app.js").write_text("export {};")
+    (web / "styles.css").write_text("body{}")
+    (web / "notes.txt").write_text("not part of the app")
+    (tmp_path / "secret.html").write_text("outside")
+    (web / "link.html").symlink_to(tmp_path / "secret.html")
+    events: list[dict[str, Any]] = []
+
+    def handler(event: dict[str, Any]) -> dict[str, Any]:
+        events.append(event)
+        return {"statusCode": 404, "headers": {"Content-Type": "application/json"}, "body": "{}"}
+
+    server = Gateway(handler, TOKENS, port=0, web_dir=web)
+    try:
+        yield server.start(), events
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize(
+    ("path", "content_type", "body"),
+    [
+        ("/", "text/html; charset=utf-8", "<title>홈</title>"),
+        ("/index.html", "text/html; charset=utf-8", "<title>홈</title>"),
+        ("/app.js", "text/javascript; charset=utf-8", "export"),
+        ("/styles.css", "text/css; charset=utf-8", "body{}"),
+    ],
+)
+def test_the_web_app_is_served_with_its_content_types(
+    site: tuple[str, list[dict[str, Any]]], path: str, content_type: str, body: str
+) -> None:
+    url, events = site
+    response = httpx.get(url + path)
+
+    assert response.status_code == 200 and body in response.text
+    assert response.headers["Content-Type"] == content_type
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert ("Content-Security-Policy" in response.headers) == content_type.startswith("text/html")
+    assert events == []
+
+
+@pytest.mark.parametrize(
+    "raw_path",
+    [
+        "/../secret.html",
+        "/%2e%2e/secret.html",
+        "/..%2fsecret.html",
+        "/link.html",
+        "/notes.txt",
+        "//etc/passwd",
+    ],
+)
+def test_nothing_outside_the_app_is_served(
+    site: tuple[str, list[dict[str, Any]]], raw_path: str
+) -> None:
+    url, events = site
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port))) as conn:
+        conn.sendall(f"GET {raw_path} HTTP/1.0\r\nHost: {host}\r\n\r\n".encode())
+        answer = b"".join(iter(lambda: conn.recv(65536), b""))
+
+    assert b"outside" not in answer and b"not part of the app" not in answer
+    assert answer.startswith(b"HTTP/1.1 404") or answer.startswith(b"HTTP/1.0 404")
+    assert len(events) == 1  # the API answered, as for any other unknown path
+
+
+def test_api_routes_and_other_methods_still_reach_the_api(
+    site: tuple[str, list[dict[str, Any]]],
+) -> None:
+    url, events = site
+    with httpx.Client(base_url=url) as client:
+        for path in ("/articles", "/health", "/openapi.json", "/feed.json", "/docs"):
+            client.get(path)
+        client.post("/index.html")
+        token = client.post("/dev/token", json={"user": "alice"})
+
+    assert [e["rawPath"] for e in events] == [
+        "/articles",
+        "/health",
+        "/openapi.json",
+        "/feed.json",
+        "/docs",
+        "/index.html",
+    ]
+    assert events[-1]["requestContext"]["http"]["method"] == "POST"
+    assert token.status_code == 200 and "token" in token.json()
+
+
+def test_the_repository_web_app_names_no_api_route() -> None:
+    files = {p.name for p in WEB_DIR.iterdir()}
+    api = {"articles", "sources", "keywords", "health", "docs", "me", "dev"}
+    feeds = {"feed.xml", "feed.atom", "feed.json", "openapi.json"}
+
+    assert {"index.html", "app.js", "styles.css"} <= files
+    assert not files & (api | feeds)
+    assert all(p.suffix in STATIC_TYPES for p in WEB_DIR.iterdir())

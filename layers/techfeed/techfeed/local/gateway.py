@@ -4,7 +4,8 @@ It does what API Gateway does in front of the API function: builds the payload v
 (rawPath, rawQueryString, cookies, lower-cased headers, queryStringParameters, requestContext
 with a request id, base64 for binary bodies), runs the JWT authorizer on /me/* (here: dev tokens
 from POST /dev/token, verified with the state dir's key) and turns the handler's answer back into
-HTTP. One event is handled at a time, as by one warm Lambda instance.
+HTTP. One event is handled at a time, as by one warm Lambda instance. Beside the API it serves
+the static web app (the repo's web/ directory) for GET paths naming one of its files.
 """
 
 from __future__ import annotations
@@ -15,10 +16,13 @@ import os
 import threading
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
+from werkzeug.security import safe_join
 from werkzeug.serving import WSGIRequestHandler, make_server
+from werkzeug.utils import send_file
 from werkzeug.wrappers import Request, Response
 
 from techfeed.local.tokens import DevTokens, InvalidToken
@@ -26,6 +30,21 @@ from techfeed.local.tokens import DevTokens, InvalidToken
 Handler = Callable[[dict[str, Any]], dict[str, Any]]
 PRIVATE_PREFIX = "/me/"
 _TEXT_TYPES = ("text/", "application/json", "application/x-www-form-urlencoded")
+# Text types get "; charset=utf-8" from send_file. Fixed here rather than read from the host's mime.types, which differs between systems.
+STATIC_TYPES = {
+    ".html": "text/html",
+    ".js": "text/javascript",
+    ".css": "text/css",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".ico": "image/x-icon",
+    ".webmanifest": "application/manifest+json",
+}
+# Article bodies are inserted as HTML; the policy keeps any script in them from running.
+_PAGE_POLICY = (
+    "default-src 'self'; img-src 'self' https: http: data:; object-src 'none'; "
+    "base-uri 'none'; frame-ancestors 'none'"
+)
 
 
 class _Quiet(WSGIRequestHandler):
@@ -117,10 +136,17 @@ class Gateway:
     """Serves the API on host:port through a handler that takes one v2 event."""
 
     def __init__(
-        self, handler: Handler, tokens: DevTokens, *, host: str = "127.0.0.1", port: int = 3000
+        self,
+        handler: Handler,
+        tokens: DevTokens,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 3000,
+        web_dir: Path | None = None,
     ) -> None:
         self._handler = handler
         self._tokens = tokens
+        self._web_dir = web_dir
         self._lock = threading.Lock()
         self._server = make_server(host, port, self._wsgi, threaded=True, request_handler=_Quiet)
         self.url = f"http://{host}:{self._server.server_address[1]}"
@@ -139,12 +165,32 @@ class Gateway:
     def _wsgi(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         request = Request(environ)
         request_id = new_request_id()
+        static = self._static_file(request)
         if request.path == "/dev/token" and request.method == "POST":
             response = self._issue(request)
+        elif static is not None:
+            response = send_file(static, environ, mimetype=STATIC_TYPES[static.suffix])
+            response.headers["X-Content-Type-Options"] = "nosniff"
+            if static.suffix == ".html":
+                response.headers["Content-Security-Policy"] = _PAGE_POLICY
         else:
             response = self._invoke(request, request_id)
         response.headers.setdefault("X-Request-Id", request_id)
         return response(environ, start_response)
+
+    def _static_file(self, request: Request) -> Path | None:
+        """The web app file a GET names, if any; other paths (and unknown files) go to the API."""
+        if self._web_dir is None or request.method not in ("GET", "HEAD"):
+            return None
+        name = safe_join(str(self._web_dir), request.path.lstrip("/") or "index.html")
+        if name is None:
+            return None
+        path = Path(name)
+        root = self._web_dir.resolve()
+        if path.suffix not in STATIC_TYPES or not path.is_file():
+            return None
+        # A symlink must not lead out of the web directory either.
+        return path if path.resolve().is_relative_to(root) else None
 
     def _issue(self, request: Request) -> Response:
         payload = request.get_json(force=True, silent=True)

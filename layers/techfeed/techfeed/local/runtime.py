@@ -70,6 +70,8 @@ def _quiet_handlers(verbose: bool) -> None:
         os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
 
 
+# The static web app in the repository (absent when the package is installed elsewhere).
+WEB_DIR = Path(__file__).resolve().parents[4] / "web"
 # How long stopping waits for crawls in flight (each bounded by the fetch timeouts).
 SHUTDOWN_SECONDS = 60
 
@@ -106,9 +108,12 @@ def run_stack(
     with local_stack(state_dir, own=True) as store:
         print(f"techfeed: state in {state_dir.resolve()}", flush=True)
         tokens = DevTokens(state_secret(state_dir / "token.key"))
-        gateway = Gateway(lambda event: invoke("api", event), tokens, port=port)
+        web = WEB_DIR if WEB_DIR.is_dir() else None
+        gateway = Gateway(lambda event: invoke("api", event), tokens, port=port, web_dir=web)
         url = gateway.start()
         print(f"techfeed: API on {url} (docs: {url}/docs, OpenAPI: {url}/openapi.json)")
+        if web is not None:
+            print(f"techfeed: web app on {url}/")
         print(f'techfeed: dev token: curl -X POST {url}/dev/token -d \'{{"user": "alice"}}\'')
         scheduler = Scheduler(sources, store, crawler(store), on_result=on_result)
         worker = threading.Thread(target=scheduler.run_forever, daemon=True)
