@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
 import time
@@ -29,6 +28,7 @@ from schemathesis.specs.openapi.checks import (
 
 from techfeed.local.runtime import local_stack
 from techfeed.models import Article
+from tests.e2e.runstack import running_stack
 from tests.integration.blogserver import BlogServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,37 +44,15 @@ def blogs() -> Iterator[BlogServer]:
 
 @pytest.fixture(scope="module")
 def stack(blogs: BlogServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    home = tmp_path_factory.mktemp("api")
     good = next(b for b in blogs.sources_yaml().split("  - id: ") if b.startswith("good"))
-    sources = home / "sources.yaml"
-    sources.write_text(
+    sources = (
         "sources:\n  - id: " + good + "  - id: toss\n    name: 토스 (Toss)\n"
         "    homepage: https://toss.tech\n    feed_url: https://toss.tech/rss.xml\n"
         "    enabled: false\n"
     )
-    env = {**os.environ, "TECHFEED_ALLOW_HOSTS": f"127.0.0.1:{blogs.port}"}
-    args = ["--sources-file", str(sources), "--state-dir", str(home / "state")]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "techfeed", "run", "--port", "0", "--no-schedule", *args],
-        env=env,
-        cwd=home,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    assert process.stdout is not None
-    banner = ""
-    while "running" not in banner:
-        line = process.stdout.readline()
-        assert line, f"techfeed run ended:\n{banner}"
-        banner += line
-    url = re.search(r"API on (http://127\.0\.0\.1:\d+)", banner)
-    assert url is not None, banner
-    try:
-        yield {"url": url.group(1), "banner": banner, "home": home, "env": env, "args": args}
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
+    home = tmp_path_factory.mktemp("api")
+    with running_stack(home, sources, f"127.0.0.1:{blogs.port}") as stack:
+        yield stack
 
 
 @pytest.fixture(scope="module")

@@ -17,6 +17,7 @@ import pytest
 
 from techfeed.local.runtime import local_stack
 from techfeed.models import Article
+from tests.e2e.runstack import running_stack
 from tests.integration.blogserver import BlogServer
 
 if TYPE_CHECKING:
@@ -58,35 +59,18 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     home = tmp_path_factory.mktemp("web")
     with BlogServer(stall_seconds=0.5) as blogs:
         good = next(b for b in blogs.sources_yaml().split("  - id: ") if b.startswith("good"))
-        (home / "sources.yaml").write_text(
+        sources = (
             "sources:\n  - id: " + good + "  - id: gone\n    name: 사라진 블로그\n"
             f"    homepage: {blogs.base}/gone/\n    feed_url: {blogs.base}/nowhere/feed.xml\n"
             "  - id: toss\n    name: 토스 (Toss)\n    homepage: https://toss.tech\n"
             "    feed_url: https://toss.tech/rss.xml\n    enabled: false\n"
         )
-        env = {**os.environ, "TECHFEED_ALLOW_HOSTS": f"127.0.0.1:{blogs.port}"}
-        args = ["--sources-file", str(home / "sources.yaml"), "--state-dir", str(home / "state")]
-        process = subprocess.Popen(
-            [sys.executable, "-m", "techfeed", "run", "--port", "0", "--no-schedule", *args],
-            env=env,
-            cwd=home,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        assert process.stdout is not None
-        banner = ""
-        while "running" not in banner:
-            line = process.stdout.readline()
-            assert line, f"techfeed run ended:\n{banner}"
-            banner += line
-        found = re.search(r"web app on (http://127\.0\.0\.1:\d+)/", banner)
-        assert found is not None, banner
-        try:
-            sources = ["--source", "good", "--source", "gone"]
+        with running_stack(home, sources, f"127.0.0.1:{blogs.port}") as running:
+            assert f"web app on {running['url']}/" in running["banner"]
             crawl = subprocess.run(
-                [sys.executable, "-m", "techfeed", "crawl", *sources, *args],
-                env=env,
+                [sys.executable, "-m", "techfeed", "crawl", "--source", "good", "--source", "gone"]
+                + running["args"],
+                env=running["env"],
                 cwd=home,
                 capture_output=True,
                 text=True,
@@ -94,11 +78,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             )
             assert crawl.returncode == 1, crawl.stderr  # gone fails, as it should
             _seed(home / "state", [_toss(n) for n in range(1, 26)])
-            _wait_for_keywords(found.group(1))
-            yield {"url": found.group(1)}
-        finally:
-            process.terminate()
-            process.wait(timeout=20)
+            _wait_for_keywords(running["url"])
+            yield {"url": running["url"]}
 
 
 def _toss(n: int) -> Article:
