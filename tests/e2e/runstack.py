@@ -8,8 +8,12 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from techfeed.local.runtime import local_stack
+from techfeed.models import Article
 
 
 @contextmanager
@@ -43,3 +47,29 @@ def running_stack(home: Path, sources_yaml: str, allow_host: str) -> Iterator[di
     finally:
         process.terminate()
         process.wait(timeout=20)
+
+
+def seed(state_dir: Path, articles: list[Article]) -> None:
+    """Store articles through the running stack's embedded AWS, as a crawl would."""
+    saved = dict(os.environ)
+    try:
+        with local_stack(state_dir) as store:
+            for article in articles:
+                store.save_article(article, content_html="<p>본문</p>", raw_html=None)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def toss(n: int, published_at: datetime) -> Article:
+    """The n-th article of a "toss" source that is never crawled."""
+    return Article(
+        article_id=f"{n:016x}",
+        source_id="toss",
+        canonical_url=f"https://toss.tech/article/{n}",
+        url=f"https://toss.tech/article/{n}",
+        title=f"토스 글 {n}",
+        published_at=published_at,
+        fetched_at=published_at,
+        summary=f"요약 {n}",
+    )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -26,9 +25,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from techfeed.local.runtime import local_stack
 from techfeed.models import Article
-from tests.e2e.runstack import running_stack
+from tests.e2e.runstack import running_stack, toss
+from tests.e2e.runstack import seed as seed_state
 from tests.integration.blogserver import BlogServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,27 +62,7 @@ def client(stack: dict[str, Any]) -> Iterator[httpx.Client]:
 
 def seed(stack: dict[str, Any], articles: list[Article]) -> None:
     """Store articles through the running stack's embedded AWS, as a crawl would."""
-    saved = dict(os.environ)
-    try:
-        with local_stack(stack["home"] / "state") as store:
-            for article in articles:
-                store.save_article(article, content_html="<p>본문</p>", raw_html=None)
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-
-
-def toss(n: int, published_at: datetime) -> Article:
-    return Article(
-        article_id=f"{n:016x}",
-        source_id="toss",
-        canonical_url=f"https://toss.tech/article/{n}",
-        url=f"https://toss.tech/article/{n}",
-        title=f"토스 글 {n}",
-        published_at=published_at,
-        fetched_at=published_at,
-        summary=f"요약 {n}",
-    )
+    seed_state(stack["home"] / "state", articles)
 
 
 def token(client: httpx.Client, user: str) -> dict[str, str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -15,9 +14,8 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
-from techfeed.local.runtime import local_stack
 from techfeed.models import Article
-from tests.e2e.runstack import running_stack
+from tests.e2e.runstack import running_stack, seed, toss
 from tests.integration.blogserver import BlogServer
 
 if TYPE_CHECKING:
@@ -77,35 +75,14 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
                 timeout=60,
             )
             assert crawl.returncode == 1, crawl.stderr  # gone fails, as it should
-            _seed(home / "state", [_toss(n) for n in range(1, 26)])
+            seed(home / "state", [_toss(n) for n in range(1, 26)])
             _wait_for_keywords(running["url"])
             yield {"url": running["url"]}
 
 
 def _toss(n: int) -> Article:
     # Older than the fixture blog's articles, so those lead the feed.
-    published_at = T0 - timedelta(days=400 - n)
-    return Article(
-        article_id=f"{n:016x}",
-        source_id="toss",
-        canonical_url=f"https://toss.tech/article/{n}",
-        url=f"https://toss.tech/article/{n}",
-        title=f"토스 글 {n}",
-        published_at=published_at,
-        fetched_at=published_at,
-        summary=f"요약 {n}",
-    )
-
-
-def _seed(state_dir: Path, articles: list[Article]) -> None:
-    saved = dict(os.environ)
-    try:
-        with local_stack(state_dir) as store:
-            for article in articles:
-                store.save_article(article, content_html="<p>본문</p>", raw_html=None)
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+    return toss(n, T0 - timedelta(days=400 - n))
 
 
 def _wait_for_keywords(url: str) -> None:

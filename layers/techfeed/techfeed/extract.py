@@ -88,7 +88,7 @@ def extract_article(html: str, url: str) -> ArticleBody:
     """Extract one whole page's article; never raises: empty text means nothing was found."""
     page = _parse_page(html)
     if page is None:
-        return _body("", url)
+        return article_from_content("", url)
     meta = page_metadata(page, url)
     # Links are made absolute later, by sanitize_html on the article alone: far fewer links.
     base = page.find(".//base[@href]")
@@ -98,28 +98,13 @@ def extract_article(html: str, url: str) -> ArticleBody:
     _lift_code_blocks(page)
     root = main_content(page)
     content = _inner_html(root, meta.title) if root is not None else ""
-    return _body(
+    return article_from_content(
         content,
         url,
         title=meta.title,
         author=meta.author,
         published_at=meta.published_at,
         image=image,
-    )
-
-
-def article_from_content(
-    content_html: str,
-    url: str,
-    *,
-    title: str | None = None,
-    author: str | None = None,
-    published_at: datetime | None = None,
-    image: str | None = None,
-) -> ArticleBody:
-    """Build the body from a feed entry that carries the whole article (no content search)."""
-    return _body(
-        content_html, url, title=title, author=author, published_at=published_at, image=image
     )
 
 
@@ -150,8 +135,8 @@ def summarize(text: str, limit: int = 200) -> str:
     return head.rstrip(" ,;:·-") + "…"
 
 
-def _body(
-    content: str,
+def article_from_content(
+    content_html: str,
     url: str,
     *,
     title: str | None = None,
@@ -159,8 +144,9 @@ def _body(
     published_at: datetime | None = None,
     image: str | None = None,
 ) -> ArticleBody:
-    content_html = sanitize_html(content, url) if content.strip() else ""
-    root = _parse_fragment(content_html) if content_html else None
+    """Build the body from a feed entry that carries the whole article (no content search)."""
+    clean = sanitize_html(content_html, url) if content_html.strip() else ""
+    root = _parse_fragment(clean) if clean else None
     text = _visible_text(root) if root is not None else ""
     if image is None and root is not None:
         first = root.find(".//img[@src]")
@@ -170,7 +156,7 @@ def _body(
         author=author,
         published_at=published_at,
         text=text,
-        content_html=content_html,
+        content_html=clean,
         image=image,
         summary=summarize(text),
     )
