@@ -38,18 +38,31 @@ _BOILERPLATE = frozenset(
     | {"screen", "sr", "visually", "outbrain", "taboola", "meta"}
     | {"author", "bio", "profile", "rating", "reactions", "postbtn", "reply", "replies"}
 )
+_NAVIGATION = frozenset({"nav", "navbar", "navigation", "menu", "breadcrumb", "breadcrumbs"})
+_NAV_PROSE = 150
+_NAV_LINKED = 0.2
 # Words that mark the article itself; they override a boilerplate word in the same value.
 _CONTENT = frozenset(
     {"article", "content", "entry", "post", "body", "main", "text", "story", "prose", "markdown"}
 )
 _WORDS = re.compile(r"[a-z0-9]+")
+_TOKENS = re.compile(r"\w+")
 _HIDDEN = etree.XPath(".//*[@hidden or @aria-hidden or @style]")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+# Whole class names of content hidden on every screen (frameworks' utility classes); any other
+# display class beside one (e.g. Tailwind's `hidden md:block`) makes it responsive instead.
+_HIDDEN_CLASSES = frozenset({"hide", "hidden", "invisible", "is-hidden", "w-condition-invisible"})
+_SHOWN = re.compile(r":|\b(block|flex|grid|inline|show|visible)\b")
 
 # Descend into a child while it holds this share of its parent's article text.
 _DESCEND = 0.8
 _DESCEND_SEMANTIC = 0.5
 _LINK_HEAVY = 0.5
+_COPY = 0.7
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+_LINKED_TITLE = 0.6
+_CARD = 1500
+_TEASERS = 3
 _PRUNE_LINKY = frozenset({"div", "ul", "ol", "section", "dl"})
 
 
@@ -59,11 +72,11 @@ def main_content(page: Any) -> Any | None:
     if body is None:
         return None
     _drop_noise(body)
-    good, density = _good_text(body)
+    good, density, teasers = _good_text(body)
     root = body
     while (child := _holder(root, good)) is not None:
         root = child
-    _prune(root, good, density)
+    _prune(root, good, density, teasers)
     return root
 
 
@@ -86,8 +99,25 @@ def _holder(el: Any, good: dict[Any, int]) -> Any | None:
     if copies and all(c.text_content() == best.text_content() for c in copies):
         for copy in copies:
             _remove(copy)
+    # A gated or printable second copy, hidden by class beside the one shown: drop it. (Hidden
+    # content without a shown copy stays: pages hide their whole body until a script runs.)
+    hidden = [c for c in children if _hidden_by_class(c.get("class") or "")]
+    if hidden and len(hidden) < len(children):
+        shown = set(
+            _TOKENS.findall(" ".join(c.text_content() for c in children if c not in hidden))
+        )
+        copies = [c for c in hidden if _shared(_TOKENS.findall(c.text_content()), shown) >= _COPY]
+        for copy in copies:
+            _remove(copy)
+            children.remove(copy)
+        best = max(children, key=lambda c: good[c])
     share = good[best] / max(sum(good[c] for c in el if isinstance(c.tag, str)), 1)
     return best if share >= (_DESCEND_SEMANTIC if _is_semantic(best) else _DESCEND) else None
+
+
+def _shared(words: list[str], others: set[str]) -> float:
+    """The share of words found among others."""
+    return sum(w in others for w in words) / max(len(words), 1)
 
 
 def _is_semantic(el: Any) -> bool:
@@ -115,6 +145,12 @@ def _drop_noise(body: Any) -> None:
         _remove(el)
 
 
+def _hidden_by_class(value: str) -> bool:
+    """Whether class words hide an element on every screen (copies kept for scripts to show)."""
+    names = value.lower().split()
+    return bool(_HIDDEN_CLASSES.intersection(names)) and not any(_SHOWN.search(n) for n in names)
+
+
 def _remove(el: Any) -> None:
     """Drop el and its content but keep its tail text."""
     parent = el.getparent()
@@ -129,24 +165,31 @@ def _remove(el: Any) -> None:
     parent.remove(el)
 
 
-def _good_text(body: Any) -> tuple[dict[Any, int], dict[Any, float]]:
+def _good_text(body: Any) -> tuple[dict[Any, int], dict[Any, float], set[Any]]:
     """Characters of article-like text under each element (outside links and link-heavy units),
-    and each element's link density."""
+    each element's link density, and the lists of teaser cards."""
     text: dict[Any, int] = {}
     links: dict[Any, int] = {}
     good: dict[Any, int] = {}
+    titled: set[Any] = set()  # elements holding a heading that links elsewhere
+    teasers: set[Any] = set()  # lists of cards: a linked title and an excerpt each
     for el in reversed(list(body.iter(etree.Element))):
         own = len((el.text or "").strip())
         tails = 0
-        kids_text = kids_links = kids_good = 0
+        kids_text = kids_links = kids_good = cards = 0
         for child in el:
             tails += len((child.tail or "").strip())
             kids_text += text.get(child, 0)
             kids_links += links.get(child, 0)
             kids_good += good.get(child, 0)
+            if child in titled:
+                titled.add(el)
+                cards += child.tag not in _HEADINGS and good.get(child, 0) < _CARD
         total = own + tails + kids_text
         text[el] = total
         tag = el.tag
+        if tag in _HEADINGS and total and kids_links >= _LINKED_TITLE * total:
+            titled.add(el)
         if tag == "a":
             links[el] = total
             good[el] = 0
@@ -158,27 +201,33 @@ def _good_text(body: Any) -> tuple[dict[Any, int], dict[Any, float]]:
             good[el] = total - kids_links
         else:
             good[el] = own + tails + kids_good
-        if _is_boilerplate(el, good[el], strict=False):
+        if cards >= _TEASERS:
+            teasers.add(el)
+        if _is_boilerplate(el, good[el], kids_links / max(total, 1), strict=False):
             good[el] //= 4
     density = {el: links[el] / total for el, total in text.items() if total}
-    return good, density
+    return good, density, teasers
 
 
-def _is_boilerplate(el: Any, good: int, *, strict: bool) -> bool:
+def _is_boilerplate(el: Any, good: int, linked: float, *, strict: bool) -> bool:
     """Furniture by tag, role or class/id words; unless strict, article words excuse it.
 
     A chrome tag holding an article's worth of prose is a theme misusing <header> or <aside>
-    as a section, not furniture.
+    as a section, not furniture; so is a "navigation" class on prose with few links (a
+    table-of-contents target such as `content-nav-section`).
     """
     if el.tag in _CHROME_TAGS or el.get("role") in ("navigation", "complementary"):
         return good < _CHROME_PROSE
     value = f"{el.get('class') or ''} {el.get('id') or ''}".lower()
     words = set(_WORDS.findall(value)) if value.strip() else set()
-    return bool(words & _BOILERPLATE) and (strict or not words & _CONTENT)
+    found = words & _BOILERPLATE
+    if found <= _NAVIGATION and good >= _NAV_PROSE and linked < _NAV_LINKED:
+        return False
+    return bool(found) and (strict or not words & _CONTENT)
 
 
-def _prune(root: Any, good: dict[Any, int], density: dict[Any, float]) -> None:
-    """Drop furniture inside the article: chrome tags, boilerplate classes, link lists."""
+def _prune(root: Any, good: dict[Any, int], density: dict[Any, float], teasers: set[Any]) -> None:
+    """Drop furniture inside the article: chrome tags, boilerplate classes, link lists, teasers."""
     total = good.get(root, 0)
     doomed = []
     stack = [c for c in root if isinstance(c.tag, str)]
@@ -186,7 +235,10 @@ def _prune(root: Any, good: dict[Any, int], density: dict[Any, float]) -> None:
         el = stack.pop()
         if el.tag in ("pre", "code", "table"):
             continue
-        if _is_boilerplate(el, good.get(el, 0), strict=True) and good.get(el, 0) < 0.5 * total:
+        furniture = el in teasers or _is_boilerplate(
+            el, good.get(el, 0), density.get(el, 0), strict=True
+        )
+        if furniture and good.get(el, 0) < 0.5 * total:
             doomed.append(el)
             continue
         if el.tag in _PRUNE_LINKY and density.get(el, 0) > _LINK_HEAVY:
