@@ -58,7 +58,10 @@ _SHOWN = re.compile(r":|\b(block|flex|grid|inline|show|visible)\b")
 _DESCEND = 0.8
 _DESCEND_SEMANTIC = 0.5
 _LINK_HEAVY = 0.5
+# A container with a paragraph's worth of its own prose is a section with links, not a menu.
+_LINKY_PROSE = 200
 _COPY = 0.7
+_WIDGET_TEXT = 40
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _LINKED_TITLE = 0.6
 _CARD = 1500
@@ -241,9 +244,49 @@ def _prune(root: Any, good: dict[Any, int], density: dict[Any, float], teasers: 
         if furniture and good.get(el, 0) < 0.5 * total:
             doomed.append(el)
             continue
-        if el.tag in _PRUNE_LINKY and density.get(el, 0) > _LINK_HEAVY:
+        linky = density.get(el, 0) > _LINK_HEAVY and good.get(el, 0) < _LINKY_PROSE
+        if el.tag in _PRUNE_LINKY and linky and not any(map(_introduced, el.iter("ul", "ol"))):
             doomed.append(el)
             continue
         stack.extend(c for c in el if isinstance(c.tag, str))
     for el in doomed:
         _remove(el)
+    _drop_repeated_widgets(root)
+
+
+def _introduced(listing: Any) -> bool:
+    """Whether the text before a list announces it ("patches were sent for review:")."""
+    block = listing
+    # Up through wrappers that hold nothing but the list.
+    while (
+        block.getprevious() is None
+        and (parent := block.getparent()) is not None
+        and not (parent.text or "").strip()
+        and sum(isinstance(c.tag, str) for c in parent) == 1
+    ):
+        block = parent
+    before = block.getprevious()
+    parent = block.getparent()
+    text = (
+        before.text_content()
+        if before is not None
+        else (parent.text or "")
+        if parent is not None
+        else ""
+    )
+    return text.rstrip().endswith((":", "\uff1a"))
+
+
+def _drop_repeated_widgets(root: Any) -> None:
+    """Drop blocks whose whole text the article repeats (sign-up boxes, calls to action)."""
+    seen: dict[str, list[Any]] = {}
+    for el in root.iter("div", "section", "aside", "form"):
+        text = " ".join(el.text_content().split())
+        if len(text) >= _WIDGET_TEXT:
+            seen.setdefault(text, []).append(el)
+    for nested in seen.values():
+        # A wrapper and its only child read the same: they are one block, not two copies.
+        copies = [el for el in nested if not any(a in nested for a in el.iterancestors())]
+        if len(copies) > 1:
+            for el in copies[1:]:
+                _remove(el)
