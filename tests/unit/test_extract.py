@@ -566,3 +566,33 @@ def test_a_block_the_page_repeats_is_read_once() -> None:
 
     assert text.count("빌드팀 소식을 메일로") == 1
     assert "다음 달에는 원격 실행을 켭니다." in text
+
+
+def test_an_article_that_is_mostly_a_list_keeps_its_introduction() -> None:
+    items = "".join(
+        f"<li><strong>팁 {n}.</strong> {'온라인 강의도 시간표에 넣고 챙기세요. ' * 4}</li>"
+        for n in range(8)
+    )
+    html = (
+        "<html><body><nav><a href='/'>홈</a></nav><article><p>지난 학기 갑자기 온라인으로 "
+        f"수업을 들은 분들을 위해 정리했습니다.</p><ol>{items}</ol></article></body></html>"
+    )
+
+    text = extract_article(html, URL).text
+
+    assert text.startswith("지난 학기 갑자기 온라인으로")
+    assert text.count("온라인 강의도 시간표에") == 32
+
+
+def test_links_that_items_describe_stay_and_a_menu_goes() -> None:
+    listed = "".join(
+        f"<li><strong>설치와 배포 공식 문서</strong>: <a href='/docs/{n}'>쿠버네티스 배포 가이드 전체 보기 {n}</a></li>"
+        for n in range(4)
+    )
+    menu = "".join(f"<li><a href='/tag/{n}'>태그 {n}</a></li>" for n in range(6))
+    html = _page(body=f"<p>참고할 자료입니다.</p><ul>{listed}</ul><ul>{menu}</ul>")
+
+    text = extract_article(html, URL).text
+
+    assert "설치와 배포 공식 문서: 쿠버네티스 배포 가이드 전체 보기 3" in text
+    assert "태그 5" not in text

@@ -47,6 +47,11 @@ _CONTENT = frozenset(
 )
 _WORDS = re.compile(r"[a-z0-9]+")
 _TOKENS = re.compile(r"\w+")
+_RIGHTS = re.compile(
+    r"^(?:©|\(c\)|copyright\b)|all rights reserved|무단\s*전재|무단\s*복제|저작권자\s*[©ⓒ(]", re.I
+)
+_NOTICE_TEXT = 300
+_SAID = 10
 _HIDDEN = etree.XPath(".//*[@hidden or @aria-hidden or @style]")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 # Whole class names of content hidden on every screen (frameworks' utility classes); any other
@@ -66,7 +71,8 @@ _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _LINKED_TITLE = 0.6
 _CARD = 1500
 _TEASERS = 3
-_PRUNE_LINKY = frozenset({"div", "ul", "ol", "section", "dl"})
+_LISTS = frozenset({"ul", "ol", "dl"})
+_PRUNE_LINKY = frozenset({"div", "section"}) | _LISTS
 
 
 def main_content(page: Any) -> Any | None:
@@ -115,6 +121,8 @@ def _holder(el: Any, good: dict[Any, int]) -> Any | None:
             children.remove(copy)
         best = max(children, key=lambda c: good[c])
     share = good[best] / max(sum(good[c] for c in el if isinstance(c.tag, str)), 1)
+    if best.tag in _LISTS:  # a list is part of the article, not the whole of it
+        return None
     return best if share >= (_DESCEND_SEMANTIC if _is_semantic(best) else _DESCEND) else None
 
 
@@ -244,14 +252,37 @@ def _prune(root: Any, good: dict[Any, int], density: dict[Any, float], teasers: 
         if furniture and good.get(el, 0) < 0.5 * total:
             doomed.append(el)
             continue
+        if el.tag in _UNIT_TAGS | {"div"} and _is_rights_notice(el):
+            doomed.append(el)
+            continue
         linky = density.get(el, 0) > _LINK_HEAVY and good.get(el, 0) < _LINKY_PROSE
-        if el.tag in _PRUNE_LINKY and linky and not any(map(_introduced, el.iter("ul", "ol"))):
+        if el.tag in _PRUNE_LINKY and linky and not any(map(_is_content_list, el.iter("ul", "ol"))):
             doomed.append(el)
             continue
         stack.extend(c for c in el if isinstance(c.tag, str))
     for el in doomed:
         _remove(el)
     _drop_repeated_widgets(root)
+
+
+def _is_rights_notice(el: Any) -> bool:
+    """A copyright line: the site's notice, never the article's text."""
+    text = " ".join(el.text_content().split())
+    return len(text) <= _NOTICE_TEXT and bool(_RIGHTS.search(text))
+
+
+def _is_content_list(listing: Any) -> bool:
+    """A list of links that is the article's: announced by the text before it, or its items
+    saying something beside their links ("Official website: …"), as menus' items do not."""
+    items = [li for li in listing if li.tag == "li"]
+    said = sum(_unlinked(li) >= _SAID for li in items)
+    return _introduced(listing) or (bool(items) and 2 * said >= len(items))
+
+
+def _unlinked(el: Any) -> int:
+    """Characters of el's text outside its links."""
+    text = len("".join(el.text_content().split()))
+    return text - sum(len("".join(a.text_content().split())) for a in el.iter("a"))
 
 
 def _introduced(listing: Any) -> bool:
