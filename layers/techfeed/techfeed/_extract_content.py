@@ -51,6 +51,7 @@ _RIGHTS = re.compile(
     r"^(?:©|\(c\)|copyright\b)|all rights reserved|무단\s*전재|무단\s*복제|저작권자\s*[©ⓒ(]", re.I
 )
 _NOTICE_TEXT = 300
+_NOTICE_TAGS = frozenset({"p", "div", "small", "address", "li"})
 _SAID = 10
 _HIDDEN = etree.XPath(".//*[@hidden or @aria-hidden or @style]")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
@@ -67,6 +68,7 @@ _LINK_HEAVY = 0.5
 _LINKY_PROSE = 200
 _COPY = 0.7
 _WIDGET_TEXT = 40
+_WIDGET_MAX = 2000
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _LINKED_TITLE = 0.6
 _CARD = 1500
@@ -252,7 +254,8 @@ def _prune(root: Any, good: dict[Any, int], density: dict[Any, float], teasers: 
         if furniture and good.get(el, 0) < 0.5 * total:
             doomed.append(el)
             continue
-        if el.tag in _UNIT_TAGS | {"div"} and _is_rights_notice(el):
+        small = 0 < good.get(el, 0) <= _NOTICE_TEXT
+        if small and el.tag in _NOTICE_TAGS and _is_rights_notice(el):
             doomed.append(el)
             continue
         linky = density.get(el, 0) > _LINK_HEAVY and good.get(el, 0) < _LINKY_PROSE
@@ -262,7 +265,7 @@ def _prune(root: Any, good: dict[Any, int], density: dict[Any, float], teasers: 
         stack.extend(c for c in el if isinstance(c.tag, str))
     for el in doomed:
         _remove(el)
-    _drop_repeated_widgets(root)
+    _drop_repeated_widgets(root, good)
 
 
 def _is_rights_notice(el: Any) -> bool:
@@ -308,10 +311,12 @@ def _introduced(listing: Any) -> bool:
     return text.rstrip().endswith((":", "\uff1a"))
 
 
-def _drop_repeated_widgets(root: Any) -> None:
+def _drop_repeated_widgets(root: Any, good: dict[Any, int]) -> None:
     """Drop blocks whose whole text the article repeats (sign-up boxes, calls to action)."""
     seen: dict[str, list[Any]] = {}
     for el in root.iter("div", "section", "aside", "form"):
+        if good.get(el, 0) > _WIDGET_MAX:
+            continue  # an article's part, not a box: and reading its text is costly
         text = " ".join(el.text_content().split())
         if len(text) >= _WIDGET_TEXT:
             seen.setdefault(text, []).append(el)
