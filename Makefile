@@ -30,12 +30,15 @@ unit: install
 
 # The browser tests drive Debian's Chromium (no browser downloads here). Installed when we are
 # root and it is missing; otherwise those tests skip and say why.
+# Korean fonts too, or the screenshots show boxes for Hangul.
 browser:
-	@if command -v chromium >/dev/null; then :; \
+	@missing=""; command -v chromium >/dev/null || missing="chromium"; \
+	dpkg -s fonts-noto-cjk >/dev/null 2>&1 || missing="$$missing fonts-noto-cjk"; \
+	if [ -z "$$missing" ]; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) \
-		|| echo "make: could not install chromium; the browser tests will skip"; \
-	else echo "make: chromium is not installed; the browser tests will skip"; fi
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) \
+		|| echo "make: could not install$$missing; without chromium the browser tests skip"; \
+	else echo "make: not installed:$$missing; without chromium the browser tests skip"; fi
 
 test: install lint browser
 	$(BIN)/pytest
@@ -73,8 +76,17 @@ tools: $(SAM_STAMP) $(CHECKOV_STAMP)
 check-template: install tools
 	$(TOOLS)/sam/bin/cfn-lint -a cfn_lint_serverless.rules -- template.yaml
 	$(TOOLS)/checkov/bin/checkov --quiet --compact --skip-download --framework cloudformation -f template.yaml
+	@# checkov reads parameter defaults: scan the optional static site's resources too.
+	@mkdir -p .aws-sam && sed '/^  WebSite:/,/Default:/s/Default: "false"/Default: "true"/' template.yaml > .aws-sam/template-website.yaml
+	$(TOOLS)/checkov/bin/checkov --quiet --compact --skip-download --framework cloudformation -f .aws-sam/template-website.yaml
 	SAM_CLI_TELEMETRY=0 $(TOOLS)/sam/bin/sam build
 	$(BIN)/python bench/sizes.py
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .aws-sam .pytest_cache .mypy_cache .ruff_cache
+
+# Publish web/ to the stack's static site (deployed with WebSite=true); see docs/operations.md.
+STACK ?= techfeed-dev
+.PHONY: publish-web
+publish-web:
+	tools/publish-web.sh $(STACK)

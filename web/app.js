@@ -1,9 +1,13 @@
 // techfeed reader: hash routes over the HTTP API, no framework, no build step.
+// Settings come at run time from config.json beside index.html: `techfeed run` serves one for
+// same-origin dev sign-in, tools/publish-web.sh writes one from the stack's outputs.
 
-const API = document.querySelector('meta[name="techfeed-api"]')?.content.replace(/\/$/, "") ?? "";
 const TOKEN_KEY = "techfeed.token";
 const USER_KEY = "techfeed.user";
+const PKCE_KEY = "techfeed.pkce";
 const PAGE = 20;
+// The API has no per-article bookmark lookup, so the toggle knows the newest bookmarks only.
+const BOOKMARK_PAGES = 2;
 const main = document.getElementById("main");
 const dateFormat = new Intl.DateTimeFormat("ko-KR", { dateStyle: "medium", timeZone: "Asia/Seoul" });
 const timeFormat = new Intl.DateTimeFormat("ko-KR", {
@@ -12,6 +16,10 @@ const timeFormat = new Intl.DateTimeFormat("ko-KR", {
   timeZone: "Asia/Seoul",
 });
 const STATUS = { ok: "정상", not_modified: "변경 없음", failed: "실패" };
+
+let API = "";
+let AUTH = { kind: "none" };
+let signInProblem = null; // why the last hosted-UI sign-in failed, shown once on the bookmarks screen
 
 class ApiError extends Error {
   constructor(status, message) {
@@ -62,7 +70,21 @@ function safeUrl(url) {
 
 const formatDate = (iso) => (iso ? dateFormat.format(new Date(iso)) : "");
 const q = (params) => new URLSearchParams(Object.entries(params).filter(([, v]) => v)).toString();
-const signedIn = () => Boolean(localStorage.getItem(TOKEN_KEY));
+
+/** A JWT's claims, unverified: only for what the app shows and for expiry (the API verifies). */
+function claims(token) {
+  try {
+    const text = atob(token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/"));
+    return JSON.parse(new TextDecoder().decode(Uint8Array.from(text, (c) => c.charCodeAt(0))));
+  } catch {
+    return {};
+  }
+}
+
+function signedIn() {
+  const token = localStorage.getItem(TOKEN_KEY);
+  return Boolean(token) && (claims(token).exp ?? Infinity) * 1000 > Date.now();
+}
 
 function signOut() {
   localStorage.removeItem(TOKEN_KEY);
@@ -70,13 +92,88 @@ function signOut() {
   bookmarked = null;
 }
 
-/** The company's mark: its initial on a colour derived from its id. */
+function keepSession(token, user) {
+  localStorage.setItem(TOKEN_KEY, token);
+  localStorage.setItem(USER_KEY, user);
+  bookmarked = null;
+}
+
+// ------------------------------------------------------------ Cognito hosted UI (code + PKCE)
+
+const base64url = (bytes) =>
+  btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+const randomText = (size) => base64url(crypto.getRandomValues(new Uint8Array(size)));
+
+/** Off to the hosted UI; the verifier and state wait in this tab's sessionStorage. */
+async function startHostedSignIn() {
+  const verifier = randomText(48);
+  const state = randomText(16);
+  sessionStorage.setItem(PKCE_KEY, JSON.stringify({ verifier, state, back: location.hash }));
+  const challenge = base64url(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier)));
+  const params = new URLSearchParams({
+    response_type: "code",
+    client_id: AUTH.client_id,
+    redirect_uri: AUTH.redirect_uri,
+    scope: "openid email",
+    state,
+    code_challenge: challenge,
+    code_challenge_method: "S256",
+  });
+  location.assign(`${AUTH.domain}/oauth2/authorize?${params}`);
+}
+
+/** Back from the hosted UI with ?code&state: check the state, trade the code for tokens. */
+async function finishHostedSignIn() {
+  const params = new URLSearchParams(location.search);
+  if (!params.has("code") && !params.has("error")) return;
+  const saved = JSON.parse(sessionStorage.getItem(PKCE_KEY) ?? "null");
+  sessionStorage.removeItem(PKCE_KEY);
+  // Only an answer to the request this tab made counts (no login CSRF, no injected code).
+  const ours = saved !== null && params.get("state") === saved.state;
+  const failed = !ours || params.has("error");
+  // The code is single-use: off the address bar (and history) before anything else.
+  history.replaceState(null, "", location.pathname + (failed || !saved.back ? "#/bookmarks" : saved.back));
+  if (!ours) throw new Error("로그인 요청을 확인할 수 없습니다. 다시 로그인하세요.");
+  if (failed) throw new Error(`로그인 실패: ${params.get("error_description") ?? params.get("error")}`);
+  const response = await fetch(`${AUTH.domain}/oauth2/token`, {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({
+      grant_type: "authorization_code",
+      client_id: AUTH.client_id,
+      code: params.get("code"),
+      redirect_uri: AUTH.redirect_uri,
+      code_verifier: saved.verifier,
+    }),
+  }).catch(() => null);
+  const tokens = await response?.json().catch(() => null);
+  if (!response?.ok || !tokens?.access_token) {
+    throw new Error(`로그인 실패: ${tokens?.error ?? "토큰을 받지 못했습니다."}`);
+  }
+  // The access token goes to the API: the JWT authorizer matches its client_id claim against
+  // the audience (the user pool client), and access tokens are what an API should accept.
+  // The id token only names the reader on screen.
+  const who = claims(tokens.id_token ?? "");
+  keepSession(tokens.access_token, who.email ?? who["cognito:username"] ?? "");
+}
+
+function signOutEverywhere() {
+  signOut();
+  if (AUTH.kind !== "cognito") return route();
+  const params = new URLSearchParams({ client_id: AUTH.client_id, logout_uri: AUTH.redirect_uri });
+  location.assign(`${AUTH.domain}/logout?${params}`);
+}
+
+// ------------------------------------------------------------ building blocks
+
+/** The company's mark: its initial on a colour derived from its id (sources have no logo). */
 function mark(sourceId, name) {
   let hue = 0;
   for (const ch of sourceId) hue = (hue * 31 + ch.charCodeAt(0)) % 360;
   const initial = (name.replace(/^[^\p{L}\p{N}]+/u, "")[0] ?? "?").toUpperCase();
   const el = h("span", { class: "mark", "aria-hidden": "true" }, initial);
-  el.style.background = `hsl(${hue} 55% 35%)`; // through CSSOM: the CSP forbids style attributes
+  // Dark enough for white text at 4.5:1 on every hue; through CSSOM, as the CSP forbids style attributes.
+  el.style.background = `hsl(${hue} 55% 28%)`;
   return el;
 }
 
@@ -89,24 +186,50 @@ function keywordList(keywords) {
   );
 }
 
+/** The lead image: decorative beside the title it illustrates (alt=""), in a box sized before it loads. */
+function leadImage(url) {
+  const src = safeUrl(url);
+  if (!src) return null;
+  return h("img", {
+    class: "lead",
+    src,
+    alt: "",
+    width: "382",
+    height: "200",
+    loading: "lazy",
+    decoding: "async",
+    referrerpolicy: "no-referrer",
+    onerror: (event) => {
+      event.target.closest(".card")?.classList.remove("has-image");
+      event.target.remove();
+    },
+  });
+}
+
 function card(item) {
+  const image = leadImage(item.image);
   return h(
     "li",
     {},
     h(
       "article",
-      { class: "card" },
+      { class: image ? "card has-image" : "card" },
+      image,
       h(
         "div",
-        { class: "byline" },
-        mark(item.source, item.source_name),
-        h("a", { href: `#/companies/${item.source}` }, item.source_name),
-        h("span", { "aria-hidden": "true" }, "·"),
-        h("time", { datetime: item.published_at }, formatDate(item.published_at)),
+        {},
+        h(
+          "div",
+          { class: "byline" },
+          mark(item.source, item.source_name),
+          h("a", { href: `#/companies/${item.source}` }, item.source_name),
+          h("span", { "aria-hidden": "true" }, "·"),
+          h("time", { datetime: item.published_at }, formatDate(item.published_at)),
+        ),
+        h("h2", {}, h("a", { href: `#/articles/${item.id}` }, item.title)),
+        item.summary ? h("p", {}, item.summary) : null,
+        keywordList(item.keywords),
       ),
-      h("h2", {}, h("a", { href: `#/articles/${item.id}` }, item.title)),
-      item.summary ? h("p", {}, item.summary) : null,
-      keywordList(item.keywords),
     ),
   );
 }
@@ -132,6 +255,7 @@ function pagedList(load, empty) {
     try {
       const page = await load(cursor);
       list.append(...page.items.map(card));
+      if (!cursor) performance.mark("techfeed:first-page"); // read by the slow-phone test
       cursor = page.next_cursor;
       done = !cursor;
       status.textContent = done ? (list.children.length ? "마지막 글입니다." : empty) : "";
@@ -164,18 +288,19 @@ function heading(text) {
   return h("h1", { tabindex: "-1" }, text);
 }
 
-// Bookmarked article ids, loaded once per sign-in for the article page's toggle.
+// Ids among the newest bookmarks, loaded once per sign-in for the article page's toggle. An
+// older bookmark shows as not bookmarked; bookmarking it again is harmless (PUT is idempotent).
 let bookmarked = null;
 
 async function bookmarkedIds() {
   if (bookmarked) return bookmarked;
   const ids = new Set();
   let cursor = null;
-  do {
+  for (let n = 0; n < BOOKMARK_PAGES && (n === 0 || cursor); n++) {
     const page = await api(`/me/bookmarks?${q({ limit: 100, cursor })}`, { auth: true });
     page.items.forEach((item) => ids.add(item.id));
     cursor = page.next_cursor;
-  } while (cursor);
+  }
   bookmarked = ids;
   return ids;
 }
@@ -219,6 +344,11 @@ function describeImages(root) {
   }
 }
 
+const newTab = (href, text, attrs = {}) =>
+  h("a", { ...attrs, href, target: "_blank", rel: "noopener noreferrer" }, text);
+
+// ------------------------------------------------------------ screens
+
 const screens = {
   async home() {
     return ["피드", [heading("전체 피드"), articleFeed({})]];
@@ -231,6 +361,9 @@ const screens = {
     // content_html is sanitized by the API; the page's CSP blocks scripts regardless.
     content.innerHTML = a.content_html;
     describeImages(content);
+    // The API says nothing of a partial body; an empty one is all the app can tell.
+    const shown = Boolean(content.textContent.trim() || content.querySelector("img"));
+    if (!shown) content.append(h("p", { class: "muted" }, a.summary || "본문을 가져오지 못했습니다."));
     const back = h("a", { href: "#/", onclick: goBack }, "← 뒤로");
     return [
       a.title,
@@ -244,14 +377,14 @@ const screens = {
             h("time", { datetime: a.published_at }, formatDate(a.published_at)),
             a.author ? h("span", {}, `· ${a.author}`) : null),
           h("p", { class: "notice", role: "note" },
-            "이 내용은 정보 제공만을 위해 보여 드리며 상업적으로 이용할 수 없습니다. ",
-            "저작권은 원저작자에게 있으며, 전체 글은 ‘원문 보기’로 바로 읽을 수 있습니다."),
+            "이 내용은 정보 제공만을 위해 보여 드리며 상업적으로 이용할 수 없습니다. 저작권은 원저작자에게 있습니다.",
+            shown ? null : " 여기서는 전문을 보여 드리지 못하니, 전체 글은 ‘원문 보기’로 바로 읽으세요."),
           h("div", { class: "actions" },
-            original ? h("a", { class: "button primary", href: original, target: "_blank", rel: "noopener noreferrer" }, "원문 보기") : null,
+            original ? newTab(original, "원문 보기", { class: "button primary" }) : null,
             await bookmarkToggle(a.id)),
           content,
           keywordList(a.keywords),
-          original ? h("p", {}, h("a", { href: original, target: "_blank", rel: "noopener noreferrer" }, "원문 보기 →")) : null),
+          original ? h("p", {}, newTab(original, "원문 보기 →")) : null),
         a.related?.length
           ? h("section", { "aria-labelledby": "related" },
               h("h2", { id: "related" }, "관련 글"),
@@ -285,7 +418,7 @@ const screens = {
       [
         h("p", { class: "back" }, h("a", { href: "#/companies" }, "← 회사 목록")),
         heading(source.name),
-        home ? h("p", {}, h("a", { href: home, target: "_blank", rel: "noopener noreferrer" }, "블로그 홈")) : null,
+        home ? h("p", {}, newTab(home, "블로그 홈")) : null,
         articleFeed({ source: id }),
       ],
     ];
@@ -318,8 +451,8 @@ const screens = {
   },
 
   async bookmarks() {
-    if (!signedIn()) return ["북마크", [heading("북마크"), signInForm()]];
-    const out = h("button", { type: "button", onclick: () => { signOut(); route(); } }, "로그아웃");
+    if (!signedIn()) return ["북마크", [heading("북마크"), signInPanel()]];
+    const out = h("button", { type: "button", onclick: signOutEverywhere }, "로그아웃");
     return [
       "북마크",
       [
@@ -355,9 +488,16 @@ const screens = {
   },
 };
 
-function signInForm() {
+function signInPanel() {
+  const message = h("p", { role: "status", class: "error" }, signInProblem);
+  signInProblem = null;
+  const intro = h("p", {}, "북마크를 보려면 로그인하세요.");
+  if (AUTH.kind === "cognito") {
+    const start = () => startHostedSignIn().catch((error) => { message.textContent = error.message; });
+    return h("div", {}, intro, h("button", { class: "primary", type: "button", onclick: start }, "로그인"), message);
+  }
+  if (AUTH.kind !== "dev") return h("p", { class: "muted" }, "이 사이트에서는 로그인을 쓸 수 없습니다.");
   const input = h("input", { id: "user", name: "user", required: true, autocomplete: "username", pattern: "[A-Za-z0-9_.@-]+" });
-  const message = h("p", { role: "status" });
   const form = h("form", { class: "signin" },
     h("label", { for: "user" }, "사용자 이름", input),
     h("button", { class: "primary", type: "submit" }, "개발용 로그인"));
@@ -372,16 +512,13 @@ function signInForm() {
       if (response.status === 404) throw new Error("이 환경에서는 개발용 로그인을 쓸 수 없습니다.");
       const body = await response.json();
       if (!response.ok) throw new Error(body?.error?.message ?? "로그인 실패");
-      localStorage.setItem(TOKEN_KEY, body.token);
-      localStorage.setItem(USER_KEY, input.value.trim());
-      bookmarked = null;
+      keepSession(body.token, input.value.trim());
       route();
     } catch (error) {
       message.textContent = error.message;
-      message.className = "error";
     }
   });
-  return h("div", {}, h("p", {}, "북마크를 보려면 로그인하세요."), form, message);
+  return h("div", {}, intro, form, message);
 }
 
 function goBack(event) {
@@ -407,6 +544,7 @@ function parse(hash) {
 }
 
 let generation = 0;
+let navigated = false;
 
 async function route() {
   const [screen, arg, tab] = parse(location.hash);
@@ -431,9 +569,32 @@ async function route() {
   if (mine !== generation) return; // a newer navigation won
   document.title = `${title} · techfeed`;
   main.replaceChildren(...nodes.filter(Boolean));
-  main.querySelector("h1")?.focus({ preventScroll: true });
+  // After a navigation, not on arrival: the page starts at the top, its skip link first.
+  if (navigated) main.querySelector("h1")?.focus({ preventScroll: true });
+  navigated = true;
   window.scrollTo(0, 0);
 }
 
-window.addEventListener("hashchange", route);
-route();
+async function start() {
+  // A plain #main link would be taken for a route.
+  document.querySelector(".skip").addEventListener("click", (event) => {
+    event.preventDefault();
+    main.focus();
+  });
+  try {
+    // Preloaded by index.html, so this costs no round trip of its own.
+    const response = await fetch("config.json");
+    if (!response.ok) throw new Error(`config.json ${response.status}`);
+    const config = await response.json();
+    API = (config.api ?? "").replace(/\/$/, "");
+    AUTH = config.auth ?? AUTH;
+  } catch (error) {
+    main.replaceChildren(h("p", { class: "error" }, `설정을 읽을 수 없습니다: ${error.message}`));
+    return;
+  }
+  if (AUTH.kind === "cognito") await finishHostedSignIn().catch((error) => { signInProblem = error.message; });
+  window.addEventListener("hashchange", route);
+  route();
+}
+
+start();

@@ -49,13 +49,13 @@ def running_stack(home: Path, sources_yaml: str, allow_host: str) -> Iterator[di
         process.wait(timeout=20)
 
 
-def seed(state_dir: Path, articles: list[Article]) -> None:
-    """Store articles through the running stack's embedded AWS, as a crawl would."""
+def seed(state_dir: Path, articles: list[Article], content_html: str = "<p>본문</p>") -> None:
+    """Store articles, each with content_html as its body, as a crawl would (embedded AWS)."""
     saved = dict(os.environ)
     try:
         with local_stack(state_dir) as store:
             for article in articles:
-                store.save_article(article, content_html="<p>본문</p>", raw_html=None)
+                store.save_article(article, content_html=content_html, raw_html=None)
     finally:
         os.environ.clear()
         os.environ.update(saved)

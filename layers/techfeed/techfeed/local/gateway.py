@@ -5,7 +5,8 @@ It does what API Gateway does in front of the API function: builds the payload v
 with a request id, base64 for binary bodies), runs the JWT authorizer on /me/* (here: dev tokens
 from POST /dev/token, verified with the state dir's key) and turns the handler's answer back into
 HTTP. One event is handled at a time, as by one warm Lambda instance. Beside the API it serves
-the static web app (the repo's web/ directory) for GET paths naming one of its files.
+the static web app (the repo's web/ directory) for GET paths naming one of its files, and the
+app's config.json: the API on this origin, dev sign-in.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ STATIC_TYPES = {
     ".ico": "image/x-icon",
     ".webmanifest": "application/manifest+json",
 }
+# What tools/publish-web.sh writes for a deployed site, for this origin and its dev tokens.
+WEB_CONFIG = b'{"api": "", "auth": {"kind": "dev"}}'
 # Article bodies are inserted as HTML; the policy keeps any script in them from running.
 _PAGE_POLICY = (
     "default-src 'self'; img-src 'self' https: http: data:; object-src 'none'; "
@@ -168,6 +171,8 @@ class Gateway:
         static = self._static_file(request)
         if request.path == "/dev/token" and request.method == "POST":
             response = self._issue(request)
+        elif request.path == "/config.json" and self._web_dir and request.method in ("GET", "HEAD"):
+            response = Response(WEB_CONFIG, mimetype="application/json")
         elif static is not None:
             response = send_file(static, environ, mimetype=STATIC_TYPES[static.suffix])
             response.headers["X-Content-Type-Options"] = "nosniff"
