@@ -123,7 +123,7 @@ def test_the_running_stack_tags_crawled_articles(
     assert [a["title"] for a in kafka] == ["Kafka 컨슈머 지연을 줄인 방법"]
     assert "Kafka" in kafka[0]["keywords"]
     keywords = client.get("/keywords").json()["items"]
-    assert {"keyword": "kafka", "count": 1} in keywords
+    assert {"keyword": "Kafka", "count": 1} in keywords
     article = client.get(f"/articles/{kafka[0]['id']}").json()
     assert article["keywords"] == kafka[0]["keywords"]
     assert {r["title"] for r in article["related"]} == {

@@ -392,14 +392,23 @@ def test_top_keywords_by_count(store: Store) -> None:
 
     top = store.top_keywords(limit=2)
 
-    assert [(k.keyword, k.count) for k in top] == [("kafka", 20), ("kotlin", 12)]
-    assert [k.keyword for k in store.top_keywords()] == ["kafka", "kotlin", "쿠버네티스"]
+    assert [(k.keyword, k.count) for k in top] == [("kafka", 20), ("Kotlin", 12)]
+    assert [k.keyword for k in store.top_keywords()] == ["kafka", "Kotlin", "쿠버네티스"]
+
+
+def test_top_keywords_show_the_name_as_written_and_count_it_once(store: Store) -> None:
+    store.set_keyword_count("Kafka", 2)
+    store.set_keyword_count("kafka ", 3)  # the same keyword: one count item, the last spelling
+
+    assert [(k.keyword, k.count) for k in store.top_keywords()] == [("kafka", 3)]
+    store.set_keyword_count("Kafka", 4)
+    assert [(k.keyword, k.count) for k in store.top_keywords()] == [("Kafka", 4)]
 
 
 def test_a_keyword_no_article_carries_is_dropped_from_the_counts(store: Store) -> None:
     store.put_keyword_posting("Kafka", make_article("k1", keywords=["Kafka"]))
     store.set_keyword_count("Kafka", store.count_keyword_postings("kafka"))
-    assert [(k.keyword, k.count) for k in store.top_keywords()] == [("kafka", 1)]
+    assert [(k.keyword, k.count) for k in store.top_keywords()] == [("Kafka", 1)]
 
     store.delete_keyword_posting("kafka", make_article("k1"))
     store.set_keyword_count("Kafka", store.count_keyword_postings("Kafka"))

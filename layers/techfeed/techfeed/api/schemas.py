@@ -127,7 +127,7 @@ class SourceItem(BaseModel):
 class KeywordItem(BaseModel):
     """A keyword and how many articles carry it."""
 
-    keyword: str = Field(examples=["kubernetes"])
+    keyword: str = Field(examples=["Kubernetes"])
     count: int = Field(ge=0)
 
     @classmethod

@@ -15,6 +15,7 @@ and the next page is the items strictly before it, so paging stays exact while i
 from __future__ import annotations
 
 import os
+import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -393,7 +394,7 @@ class Store:
             KEYWORDS_PK,
             normalize_keyword(keyword),
             gsi1sk=keyword_rank(count, keyword),
-            keyword=normalize_keyword(keyword),
+            keyword=unicodedata.normalize("NFC", keyword).strip(),  # as readers see it: "Kafka"
             article_count=count,
         ).save()
 
