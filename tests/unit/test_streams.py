@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -10,7 +11,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from techfeed.local.moto_patches import install_transaction_backup
+from techfeed.local import moto_patches
 from techfeed.local.streams import StreamPump
 from techfeed.models import Article
 from techfeed.store import Store
@@ -27,7 +28,7 @@ def store(monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
         monkeypatch.setenv(name, "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "ap-northeast-2")
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    install_transaction_backup()
+    moto_patches.install()
     with mock_aws():
         ensure_table(boto3.client("dynamodb"), TABLE)
         s3 = boto3.client("s3")
@@ -51,6 +52,18 @@ class Recorder:
             if r["dynamodb"]["NewImage"]["article_id"]["S"] in self.failing
         ]
         return {"batchItemFailures": failed}
+
+
+class Stopping(Recorder):
+    """A handler during whose first batch the pump is told to stop."""
+
+    def __init__(self, stop: threading.Event) -> None:
+        super().__init__()
+        self.stop = stop
+
+    def __call__(self, event: dict[str, Any]) -> dict[str, Any]:
+        self.stop.set()
+        return super().__call__(event)
 
 
 def pump(handler: Recorder) -> StreamPump:
@@ -82,6 +95,19 @@ def test_new_article_items_are_delivered_once_in_batches_of_ten(store: Store) ->
     store.save_article(article(12), content_html="<p>x</p>", raw_html=None)
     store.set_article_keywords("a12", ["kafka"])  # a MODIFY: not for the keywords handler
     assert local.drain() == 1 and handler.batches[-1] == ["ARTICLE#a12"]
+
+
+def test_a_stopped_drain_ends_after_its_batch_and_the_next_drain_goes_on(store: Store) -> None:
+    for n in range(25):
+        store.save_article(article(n), content_html="<p>x</p>", raw_html=None)
+    stop = threading.Event()
+    handler = Stopping(stop)  # `techfeed run` told to stop while it tags a long backlog
+    local = pump(handler)
+
+    assert local.drain(stop) == 10
+    assert local.drain() == 15  # nothing lost, nothing twice
+    delivered = [pk for batch in handler.batches for pk in batch]
+    assert delivered == [f"ARTICLE#a{n:02d}" for n in range(25)]
 
 
 def test_reported_failures_are_retried_three_times_then_left(store: Store) -> None:
