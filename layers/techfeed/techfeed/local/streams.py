@@ -66,8 +66,9 @@ class StreamPump:
         self._pattern = pattern
         self._after: dict[str, str] = {}  # shard id -> sequence number of the last record read
 
-    def drain(self) -> int:
-        """Deliver every matching record written since the last drain; returns how many."""
+    def drain(self, stop: threading.Event | None = None) -> int:
+        """Deliver every matching record written since the last drain (or, once stop is set,
+        up to the batch in hand); returns how many."""
         table = self._dynamodb.describe_table(TableName=self._table_name)["Table"]
         arn = table.get("LatestStreamArn")
         if arn is None:
@@ -75,11 +76,15 @@ class StreamPump:
         delivered = 0
         for shard_id in self._shards(arn):
             records = self._read(arn, shard_id)
-            wanted = [_lambda_record(r, arn) for r in records if matches(self._pattern, r)]
+            wanted = [r for r in records if matches(self._pattern, r)]
             for start in range(0, len(wanted), BATCH_SIZE):
-                self._deliver(wanted[start : start + BATCH_SIZE])
-            delivered += len(wanted)
-            # Only once delivered: a handler that raises gets the records again next time.
+                if stop is not None and stop.is_set():
+                    return delivered  # the rest waits for the next drain
+                batch = wanted[start : start + BATCH_SIZE]
+                self._deliver([_lambda_record(r, arn) for r in batch])
+                delivered += len(batch)
+                # Only once delivered: a handler that raises gets the records again next time.
+                self._after[shard_id] = batch[-1]["dynamodb"]["SequenceNumber"]
             if records:
                 self._after[shard_id] = records[-1]["dynamodb"]["SequenceNumber"]
         return delivered
@@ -88,7 +93,7 @@ class StreamPump:
         """Drain every `poll_seconds` until stop is set; a failing drain is logged and retried."""
         while not stop.is_set():
             try:
-                self.drain()
+                self.drain(stop)
             except Exception:
                 log.exception("stream pump: drain failed; retrying")
             stop.wait(poll_seconds)
