@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import random
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from moto import mock_aws
 from moto.core.serialize import BaseJSONSerializer
 from moto.dynamodb.models.table import Table
 
-from techfeed.local import moto_patches
 from techfeed.store.schema import FEED_INDEX, SOURCE_INDEX, ensure_table
 
 TABLE = "moto-patches-test"
@@ -28,16 +25,10 @@ OPERATORS = ("=", "<", "<=", ">", ">=", "BETWEEN", "begins_with")
 
 
 @pytest.fixture
-def client(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        monkeypatch.setenv(name, "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "ap-northeast-2")
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    moto_patches.install()
-    with mock_aws():
-        dynamodb = boto3.client("dynamodb")
-        ensure_table(dynamodb, TABLE)
-        yield dynamodb
+def client(local_moto: None) -> Any:
+    dynamodb = boto3.client("dynamodb")
+    ensure_table(dynamodb, TABLE)
+    return dynamodb
 
 
 def sort_value(rng: random.Random) -> str:

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
-from techfeed.local import moto_patches
 from techfeed.local.streams import StreamPump
 from techfeed.models import Article
 from techfeed.store import Store
@@ -23,17 +20,11 @@ T0 = datetime(2024, 3, 5, 1, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def store(monkeypatch: pytest.MonkeyPatch) -> Iterator[Store]:
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        monkeypatch.setenv(name, "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "ap-northeast-2")
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    moto_patches.install()
-    with mock_aws():
-        ensure_table(boto3.client("dynamodb"), TABLE)
-        s3 = boto3.client("s3")
-        ensure_bucket(s3, BUCKET)
-        yield Store(table_name=TABLE, bucket=BUCKET, s3_client=s3, region="ap-northeast-2")
+def store(local_moto: None) -> Store:
+    ensure_table(boto3.client("dynamodb"), TABLE)
+    s3 = boto3.client("s3")
+    ensure_bucket(s3, BUCKET)
+    return Store(table_name=TABLE, bucket=BUCKET, s3_client=s3, region="ap-northeast-2")
 
 
 class Recorder:
