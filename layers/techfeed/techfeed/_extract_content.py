@@ -50,8 +50,10 @@ _TOKENS = re.compile(r"\w+")
 _RIGHTS = re.compile(
     r"^(?:©|\(c\)|copyright\b)|all rights reserved|무단\s*전재|무단\s*복제|저작권자\s*[©ⓒ(]", re.I
 )
+# A copyright line is short and stands in a block of its own.
 _NOTICE_TEXT = 300
 _NOTICE_TAGS = frozenset({"p", "div", "small", "address", "li"})
+# Characters outside its link that make a list item say something ("Official website: …").
 _SAID = 10
 _HIDDEN = etree.XPath(".//*[@hidden or @aria-hidden or @style]")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
@@ -66,9 +68,12 @@ _DESCEND_SEMANTIC = 0.5
 _LINK_HEAVY = 0.5
 # A container with a paragraph's worth of its own prose is a section with links, not a menu.
 _LINKY_PROSE = 200
+# A hidden block whose words are this share of the shown ones' is a copy of them.
 _COPY = 0.7
+# Blocks repeated word for word (calls to action): at least this long, at most this much prose.
 _WIDGET_TEXT = 40
 _WIDGET_MAX = 2000
+# A teaser list: this many cards, each under _CARD characters with a mostly-linked heading.
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _LINKED_TITLE = 0.6
 _CARD = 1500
@@ -110,6 +115,7 @@ def _holder(el: Any, good: dict[Any, int]) -> Any | None:
     if copies and all(c.text_content() == best.text_content() for c in copies):
         for copy in copies:
             _remove(copy)
+            children.remove(copy)
     # A gated or printable second copy, hidden by class beside the one shown: drop it. (Hidden
     # content without a shown copy stays: pages hide their whole body until a script runs.)
     hidden = [c for c in children if _hidden_by_class(c.get("class") or "")]
@@ -300,19 +306,16 @@ def _introduced(listing: Any) -> bool:
     ):
         block = parent
     before = block.getprevious()
-    parent = block.getparent()
-    text = (
-        before.text_content()
-        if before is not None
-        else (parent.text or "")
-        if parent is not None
-        else ""
-    )
+    if before is not None:
+        text = before.text_content()
+    else:  # the list opens its container: the container's own text comes before it
+        parent = block.getparent()
+        text = (parent.text or "") if parent is not None else ""
     return text.rstrip().endswith((":", "\uff1a"))
 
 
 def _drop_repeated_widgets(root: Any, good: dict[Any, int]) -> None:
-    """Drop blocks whose whole text the article repeats (sign-up boxes, calls to action)."""
+    """Keep one of the blocks the article repeats word for word (sign-up boxes, calls to action)."""
     seen: dict[str, list[Any]] = {}
     for el in root.iter("div", "section", "aside", "form"):
         if good.get(el, 0) > _WIDGET_MAX:
