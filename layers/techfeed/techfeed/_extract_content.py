@@ -307,7 +307,7 @@ def _introduced(listing: Any) -> bool:
         block = parent
     before = block.getprevious()
     if before is not None:
-        text = before.text_content()
+        text: str = before.text_content()
     else:  # the list opens its container: the container's own text comes before it
         parent = block.getparent()
         text = (parent.text or "") if parent is not None else ""
