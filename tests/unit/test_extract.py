@@ -559,7 +559,7 @@ def test_wcxb_body_f1() -> None:
 
 def test_a_block_the_page_repeats_is_read_once() -> None:
     # Calls to action repeat word for word; a wrapper and its only child are one block, not two.
-    box = "<div class='cta'><div><p>빌드팀 소식을 메일로 받아 보세요. 매달 한 번, 광고 없이 새 글과 발표 자료를 보내 드립니다.</p></div></div>"
+    box = "<div class='box'><div><p>빌드팀 소식을 메일로 받아 보세요. 매달 한 번, 광고 없이 새 글과 발표 자료를 보내 드립니다.</p></div></div>"
     plan = "<p>" + "다음 달에는 원격 실행을 켭니다. " * 8 + "</p>"
     html = _page(body=f"<section>{plan}{box}</section>{plan}{box}")
 

@@ -37,6 +37,7 @@ _BOILERPLATE = frozenset(
     | {"toolbar", "byline", "tags", "tagcloud", "categories", "sharedaddy"}
     | {"screen", "sr", "visually", "outbrain", "taboola", "meta"}
     | {"author", "bio", "profile", "rating", "reactions", "postbtn", "reply", "replies"}
+    | {"cta", "sticky"}  # calls to action; bars pinned over the page (share, sign-up, ads)
 )
 _NAVIGATION = frozenset({"nav", "navbar", "navigation", "menu", "breadcrumb", "breadcrumbs"})
 _NAV_PROSE = 150
