@@ -7,7 +7,6 @@ const USER_KEY = "techfeed.user";
 const PKCE_KEY = "techfeed.pkce";
 const PAGE = 20;
 // The API has no per-article bookmark lookup, so the toggle knows the newest bookmarks only.
-const BOOKMARK_PAGES = 2;
 const main = document.getElementById("main");
 const dateFormat = new Intl.DateTimeFormat("ko-KR", { dateStyle: "medium", timeZone: "Asia/Seoul" });
 const timeFormat = new Intl.DateTimeFormat("ko-KR", {
@@ -89,13 +88,11 @@ function signedIn() {
 function signOut() {
   localStorage.removeItem(TOKEN_KEY);
   localStorage.removeItem(USER_KEY);
-  bookmarked = null;
 }
 
 function keepSession(token, user) {
   localStorage.setItem(TOKEN_KEY, token);
   localStorage.setItem(USER_KEY, user);
-  bookmarked = null;
 }
 
 // ------------------------------------------------------------ Cognito hosted UI (code + PKCE)
@@ -288,40 +285,33 @@ function heading(text) {
   return h("h1", { tabindex: "-1" }, text);
 }
 
-// Ids among the newest bookmarks, loaded once per sign-in for the article page's toggle. An
-// older bookmark shows as not bookmarked; bookmarking it again is harmless (PUT is idempotent).
-let bookmarked = null;
-
-async function bookmarkedIds() {
-  if (bookmarked) return bookmarked;
-  const ids = new Set();
-  let cursor = null;
-  for (let n = 0; n < BOOKMARK_PAGES && (n === 0 || cursor); n++) {
-    const page = await api(`/me/bookmarks?${q({ limit: 100, cursor })}`, { auth: true });
-    page.items.forEach((item) => ids.add(item.id));
-    cursor = page.next_cursor;
+/** Whether the signed-in reader bookmarked an article: one GET, a 404 meaning no. */
+async function isBookmarked(id) {
+  try {
+    await api(`/me/bookmarks/${id}`, { auth: true });
+    return true;
+  } catch (error) {
+    if (error.status === 404) return false;
+    throw error;
   }
-  bookmarked = ids;
-  return ids;
 }
 
 async function bookmarkToggle(id) {
   if (!signedIn()) {
     return h("a", { class: "button", href: "#/bookmarks" }, "로그인하고 북마크하기");
   }
-  const ids = await bookmarkedIds().catch(() => new Set());
-  const button = h("button", { type: "button", "aria-pressed": String(ids.has(id)) });
+  let marked = await isBookmarked(id).catch(() => false);
+  const button = h("button", { type: "button", "aria-pressed": String(marked) });
   const label = () => {
-    button.textContent = ids.has(id) ? "★ 북마크됨" : "☆ 북마크";
+    button.textContent = marked ? "★ 북마크됨" : "☆ 북마크";
   };
   label();
   button.addEventListener("click", async () => {
-    const adding = !ids.has(id);
+    const adding = !marked;
     button.disabled = true;
     try {
       await api(`/me/bookmarks/${id}`, { method: adding ? "PUT" : "DELETE", auth: true });
-      if (adding) ids.add(id);
-      else ids.delete(id);
+      marked = adding;
       button.setAttribute("aria-pressed", String(adding));
       label();
     } catch (error) {

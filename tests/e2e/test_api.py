@@ -171,6 +171,9 @@ def test_bookmarks_are_private_to_each_user(stack: dict[str, Any], client: httpx
     theirs = client.get("/me/bookmarks", headers=bob).json()["items"]
     assert [b["id"] for b in mine] == [ids[1], ids[0]]
     assert [b["id"] for b in theirs] == [ids[2]]
+    assert client.get(f"/me/bookmarks/{ids[1]}", headers=alice).json()["id"] == ids[1]
+    assert client.get(f"/me/bookmarks/{ids[1]}", headers=bob).status_code == 404
+    assert client.get(f"/me/bookmarks/{ids[1]}").status_code == 401
     assert client.get("/me/bookmarks").status_code == 401
     assert (
         client.get("/me/bookmarks", headers={"Authorization": "Bearer forged"}).status_code == 401
@@ -199,7 +202,7 @@ def test_the_openapi_document_holds_under_generated_requests(
     schema = schemathesis.openapi.from_url(f"{stack['url']}/openapi.json")
     headers = token(client, "schemathesis")
     operations = [r.ok() for r in schema.get_all_operations() if isinstance(r, Ok)]
-    assert len(operations) == 11
+    assert len(operations) == 12
 
     for operation in operations:
 

@@ -293,6 +293,8 @@ def test_read_an_article_then_bookmark_it(page: Page, stack: dict[str, Any]) -> 
     bookmarked.first.wait_for()
     assert bookmarked.all_inner_texts() == ["Kafka 컨슈머 지연을 줄인 방법"]
     _shoot(page, "bookmarks")
+    page.go_back()  # the article again: its toggle asks GET /me/bookmarks/{id}
+    page.get_by_role("button", name="★ 북마크됨").wait_for()
 
 
 def test_an_article_without_its_text_points_to_the_original(

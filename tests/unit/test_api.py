@@ -36,6 +36,7 @@ CONTRACT = {
     ("get", "/articles/{article_id}"),
     ("get", "/keywords"),
     ("get", "/me/bookmarks"),
+    ("get", "/me/bookmarks/{article_id}"),
     ("put", "/me/bookmarks/{article_id}"),
     ("delete", "/me/bookmarks/{article_id}"),
     ("get", "/feed.xml"),
@@ -200,6 +201,10 @@ def test_the_sample_bookmark_event_bookmarks_for_the_token_sub_once(call: Call) 
     assert [b["id"] for b in body(mine)["items"]] == [SAMPLE_ID]
     assert mine["headers"]["Cache-Control"] == "private, no-store"
     assert body(call(request("GET", "/me/bookmarks", sub="bob")))["items"] == []
+    one = call(request("GET", f"/me/bookmarks/{SAMPLE_ID}", sub="alice"))
+    assert one["statusCode"] == 200 and body(one) == body(first)
+    assert one["headers"]["Cache-Control"] == "private, no-store"
+    assert call(request("GET", f"/me/bookmarks/{SAMPLE_ID}", sub="bob"))["statusCode"] == 404
     # Bob's DELETE does not touch Alice's bookmark.
     assert call(request("DELETE", f"/me/bookmarks/{SAMPLE_ID}", sub="bob"))["statusCode"] == 204
     assert len(body(call(request("GET", "/me/bookmarks", sub="alice")))["items"]) == 1
@@ -207,6 +212,8 @@ def test_the_sample_bookmark_event_bookmarks_for_the_token_sub_once(call: Call) 
         gone = call(request("DELETE", f"/me/bookmarks/{SAMPLE_ID}", sub="alice"))
         assert gone["statusCode"] == 204
     assert body(call(request("GET", "/me/bookmarks", sub="alice")))["items"] == []
+    after = call(request("GET", f"/me/bookmarks/{SAMPLE_ID}", sub="alice"))
+    assert after["statusCode"] == 404 and body(after)["error"]["code"] == "not_found"
 
 
 def test_without_claims_a_personal_route_is_a_401(call: Call) -> None:

@@ -454,10 +454,13 @@ def test_bookmarks_are_idempotent_per_user_and_newest_first(store: Store) -> Non
     assert [b.article.article_id for b in first.items + rest.items] == ["b2", "b1", "b0"]
     assert [b.article.article_id for b in store.list_bookmarks("bob").items] == ["b1"]
 
+    found = store.get_bookmark("alice", "b1")
+    assert found is not None and found.bookmarked_at == T0 + timedelta(seconds=1)
     store.remove_bookmark("alice", "b1")
     store.remove_bookmark("alice", "b1")
     assert [b.article.article_id for b in store.list_bookmarks("alice").items] == ["b2", "b0"]
     assert [b.article.article_id for b in store.list_bookmarks("bob").items] == ["b1"]
+    assert store.get_bookmark("alice", "b1") is None and store.get_bookmark("bob", "b1")
 
 
 def test_get_states_reads_only_the_named_sources(store: Store) -> None:

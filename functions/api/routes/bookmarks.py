@@ -1,4 +1,4 @@
-"""GET /me/bookmarks, PUT and DELETE /me/bookmarks/{article_id}: the caller's own bookmarks."""
+"""GET /me/bookmarks, GET, PUT and DELETE /me/bookmarks/{article_id}: the caller's own bookmarks."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from techfeed.api.schemas import BookmarkItem, BookmarkPage
 
 router = APIGatewayHttpRouter()  # type: ignore[no-untyped-call]
 
-ArticleId = Annotated[str, Path(description="The article to (un)bookmark.", pattern=ARTICLE_ID)]
+ArticleId = Annotated[str, Path(description="The bookmarked article's id.", pattern=ARTICLE_ID)]
 
 
 @router.get(
@@ -38,6 +38,18 @@ def list_bookmarks(
 ) -> BookmarkPage:
     """The signed-in user's bookmarks; nobody else's are ever listed."""
     return service().bookmarks(caller(router.current_event.raw_event), limit=limit, cursor=cursor)
+
+
+@router.get(
+    "/me/bookmarks/<article_id>",
+    tags=["bookmarks"],
+    summary="Whether I bookmarked an article",
+    security=BEARER,
+    responses=documented("Bookmarked: the bookmark.", 401, 404, cached=False),
+)
+def get_bookmark(article_id: ArticleId) -> BookmarkItem:
+    """The signed-in user's bookmark of an article; 404 when not bookmarked (by this user)."""
+    return service().bookmark_of(caller(router.current_event.raw_event), article_id)
 
 
 @router.put(

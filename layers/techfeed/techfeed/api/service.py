@@ -114,6 +114,13 @@ class Api:
         bookmark, created = self._store.add_bookmark(user_id, article, self._clock())
         return BookmarkItem.of_bookmark(bookmark, self._names), created
 
+    def bookmark_of(self, user_id: str, article_id: str) -> BookmarkItem:
+        """The user's bookmark of an article; 404 when the user has not bookmarked it."""
+        bookmark = self._store.get_bookmark(user_id, article_id)
+        if bookmark is None:
+            raise not_found(f"article {article_id} is not bookmarked")
+        return BookmarkItem.of_bookmark(bookmark, self._names)
+
     def unbookmark(self, user_id: str, article_id: str) -> None:
         """Remove a bookmark; removing one that is not there is fine."""
         self._store.remove_bookmark(user_id, article_id)

@@ -428,6 +428,15 @@ class Store:
             return _to_bookmark(kept), False
         return _to_bookmark(item), True
 
+    def get_bookmark(self, user_id: str, article_id: str) -> Bookmark | None:
+        """A user's bookmark of an article, or None; one strongly consistent GetItem."""
+        bookmarks = self._bookmarks
+        try:
+            item = bookmarks.get(user_pk(user_id), bookmark_sk(article_id), consistent_read=True)
+        except bookmarks.DoesNotExist:
+            return None
+        return _to_bookmark(item)
+
     def remove_bookmark(self, user_id: str, article_id: str) -> None:
         """Remove a user's bookmark of an article; nothing happens if there is none."""
         self._bookmarks(user_pk(user_id), bookmark_sk(article_id)).delete()
