@@ -148,10 +148,7 @@ class Store:
                     ],
                 )
         except TransactWriteError as error:
-            if any(
-                reason is not None and reason.code == "ConditionalCheckFailed"
-                for reason in error.cancellation_reasons
-            ):
+            if _refused_by_condition(error):
                 return False
             raise
         return True
@@ -356,10 +353,7 @@ class Store:
                         actions=[counters.item_type.set(kind), counters.documents.add(1)],
                     )
         except TransactWriteError as error:
-            if any(
-                reason is not None and reason.code == "ConditionalCheckFailed"
-                for reason in error.cancellation_reasons
-            ):
+            if _refused_by_condition(error):
                 return False
             raise
         return True
@@ -495,6 +489,14 @@ def _article_fields(article: Article) -> dict[str, Any]:
         "image": article.image,
         "keywords": list(article.keywords),
     }
+
+
+def _refused_by_condition(error: TransactWriteError) -> bool:
+    """Whether a transaction was cancelled because one of its conditions did not hold."""
+    return any(
+        reason is not None and reason.code == "ConditionalCheckFailed"
+        for reason in error.cancellation_reasons
+    )
 
 
 def _to_bookmark(item: BookmarkModel) -> Bookmark:
