@@ -230,6 +230,62 @@ def test_title_prefers_the_visible_heading(head: str, body: str, expected: str) 
 @pytest.mark.parametrize(
     ("head", "body", "expected"),
     [
+        # WordPress themes print the date and byline inside the title's own <h1>.
+        (
+            '<meta property="og:title" content="Top Strategies for Kafka Consumers">',
+            '<h1>Top Strategies for Kafka Consumers<h3 class="date-info"><span class="posted-on">'
+            'Posted on <time datetime="2024-07-01">July 1, 2024</time></span>'
+            '<span class="byline"> by infuy</span></h3></h1>',
+            "Top Strategies for Kafka Consumers",
+        ),
+        (
+            "<title>Preparing a transition in Debusine | Colin's blog</title>",
+            '<h1><a href="/p"><time datetime="2025-12-18">Dec <span>18</span> 2025</time>'
+            " Preparing a transition in Debusine</a></h1>",
+            "Preparing a transition in Debusine",
+        ),
+        # A line break separates words even where no space is written beside it.
+        ("", "<h1>WEEKEND<br>CODING<br><span>AGENT</span></h1>", "WEEKEND CODING AGENT"),
+        (
+            '<meta property="og:title" content="스프링 배치로 정산 시스템 만들기">',
+            '<h1>스프링 배치로<br>정산 시스템 만들기<span class="sr-only">(새 창)</span></h1>',
+            "스프링 배치로 정산 시스템 만들기",
+        ),
+        # A section label before a colon that the metadata does not carry is not the title's.
+        (
+            '<meta property="og:title" content="Best Kafka Books in 2025 (Ranked) | Shop">',
+            "<h1><strong>Blog:</strong> Best Kafka Books in 2025 (Ranked)</h1>",
+            "Best Kafka Books in 2025 (Ranked)",
+        ),
+        # ... but a colon that the metadata has too is the title's own.
+        (
+            '<meta property="og:title" content="Kafka: The Definitive Guide to Consumers">',
+            "<h1>Kafka: The Definitive Guide to Consumers</h1>",
+            "Kafka: The Definitive Guide to Consumers",
+        ),
+    ],
+)
+def test_title_is_the_heading_as_a_reader_sees_it(head: str, body: str, expected: str) -> None:
+    assert extract_article(_page(head, body), URL).title == expected
+
+
+def test_body_drops_the_heading_that_repeats_the_title() -> None:
+    body = (
+        '<article><h1>Kafka 컨슈머 튜닝<span class="date">2024.03.05</span></h1>'
+        + "<p>컨슈머 랙을 줄이기 위해 파티션 수와 배치 크기를 함께 조정했습니다. " * 8
+        + "</p></article>"
+    )
+    article = extract_article(
+        _page('<meta property="og:title" content="Kafka 컨슈머 튜닝">', body), URL
+    )
+    assert article.title == "Kafka 컨슈머 튜닝"
+    assert "<h1" not in (article.content_html or "")
+    assert "파티션 수와 배치 크기" in article.text
+
+
+@pytest.mark.parametrize(
+    ("head", "body", "expected"),
+    [
         (
             '<meta property="article:published_time" content="2024-03-05T10:00:00">',
             "",

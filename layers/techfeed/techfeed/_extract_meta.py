@@ -38,6 +38,18 @@ _SAME = 0.8
 _AGREES = 0.5
 _RELATED = 0.2
 _H2S = 3
+# A label of a word or two before a colon: "Blog: Title", "Case study: Title".
+_LABEL = re.compile(r"^\w+(?: \w+)?: (.{10,})$")
+# Inside a heading these break a line; <span>s and links flow with the words around them.
+_HEADING_BREAKS = frozenset({"br", "div", "p", "h1", "h2", "h3", "h4", "h5", "h6", "li"})
+# What themes set inside the title's own heading that is not the title: the post's date or
+# byline (WordPress' "Posted on … by …"), a nested sub-heading, a label meant for screen readers.
+_IN_HEADING_FURNITURE = etree.XPath(
+    "self::time or self::h2 or self::h3 or self::h4 or self::h5 or self::h6 or self::script"
+    " or self::style or contains(@class, 'date') or contains(@class, 'byline')"
+    " or contains(@class, 'posted') or contains(@class, 'author') or contains(@class, 'sr-only')"
+    " or contains(@class, 'screen-reader') or contains(@class, 'visually-hidden')"
+)
 _AUTHOR_MARKUP = etree.XPath(
     "//body//*[@rel='author' or @itemprop='author'][not(self::link) and not(self::meta)]"
 )
@@ -153,13 +165,13 @@ def _title(page: Any, metas: dict[str, str], ld: list[dict[str, Any]]) -> str | 
     h1 = max(h1s, key=lambda h: _agreement(h, declared), default=None)
     h2 = max(h2s, key=lambda h: _agreement(h, declared), default=None)
     if h1 is not None and (not declared or _agreement(h1, declared) >= _AGREES):
-        return _cased(h1, declared)
+        return _cased(_unlabelled(h1, declared), declared)
     # Blogs that spend their <h1> on the logo put the post title in one of the first <h2>s.
     if h2 is not None and _agreement(h2, declared) >= _SAME:
         return _cased(h2, declared)
     # A lone <h1> is the article's own title even when og:title words it otherwise.
     if h1 is not None and len(set(h1s)) == 1 and _agreement(h1, declared) >= _RELATED:
-        return _cased(h1, declared)
+        return _cased(_unlabelled(h1, declared), declared)
     if not declared:
         return None
     # <title> names the site far more often than og:title does, after a dash too.
@@ -176,8 +188,23 @@ def _without_subtitle(title: str | None) -> str | None:
 
 def _headings(page: Any, tag: str, sites: set[str]) -> list[str]:
     """Texts of page's tag headings that could be a title: not a site name, not a paragraph."""
-    texts = (_clean(el.text_content()) for el in page.iter(tag))
+    texts = (_clean(heading_text(el)) for el in page.iter(tag))
     return [t for t in texts if t and len(t) <= _MAX_TITLE and t.casefold() not in sites]
+
+
+def heading_text(heading: Any) -> str:
+    """heading's words as a reader sees the title: a line break or block inside it separates
+    words, and a date, byline or hidden label set inside the heading is not part of it."""
+    parts: list[str] = [heading.text or ""]
+    for child in heading:
+        if isinstance(child.tag, str) and not _IN_HEADING_FURNITURE(child):
+            if child.tag in _HEADING_BREAKS:
+                parts.append(" ")
+            parts.append(heading_text(child))
+            if child.tag in _HEADING_BREAKS:
+                parts.append(" ")
+        parts.append(child.tail or "")
+    return "".join(parts)
 
 
 def _site_names(declared: list[str], site_name: str | None) -> set[str]:
@@ -193,6 +220,15 @@ def _site_names(declared: list[str], site_name: str | None) -> set[str]:
                 sites.add(" ".join(rest.strip(_SITE_PUNCTUATION).split()))
     sites.discard("")
     return sites
+
+
+def _unlabelled(heading: str, declared: list[str]) -> str:
+    """heading less a short label before a colon ("Blog: …", "Review: …") that the declared
+    titles do not carry: the theme's section label, not the article's words."""
+    m = _LABEL.match(heading)
+    if m and any(d.casefold().startswith(m[1].casefold()) for d in declared):
+        return m[1]
+    return heading
 
 
 def _cased(heading: str, declared: list[str]) -> str:

@@ -14,7 +14,7 @@ import nh3
 from lxml import etree
 
 from techfeed._extract_content import main_content
-from techfeed._extract_meta import page_metadata
+from techfeed._extract_meta import heading_text, page_metadata
 from techfeed.models import ArticleBody
 
 _PARSER = lxml.html.HTMLParser(encoding="utf-8")
@@ -289,7 +289,7 @@ def _lift_code_blocks(page: Any) -> None:
 def _inner_html(root: Any, title: str | None) -> str:
     """root's content as HTML, less a heading that repeats the title (the reader shows it)."""
     for h1 in root.iter("h1"):
-        if title and " ".join(h1.text_content().split()) == title:
+        if title and " ".join(heading_text(h1).split()) == title:
             h1.drop_tree()
         break
     return htmllib.escape(root.text or "", quote=False) + "".join(
