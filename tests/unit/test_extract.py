@@ -653,3 +653,22 @@ def test_links_that_items_describe_stay_and_a_menu_goes() -> None:
 
     assert "설치와 배포 공식 문서: 쿠버네티스 배포 가이드 전체 보기 3" in text
     assert "태그 5" not in text
+
+
+def test_an_article_in_a_furniture_classed_wrapper_stays_and_its_furniture_goes() -> None:
+    # A newsletter's web copy wraps the whole issue in a "newsletter" box; the sign-up box
+    # beside the article is furniture all the same.
+    issue = "<p>" + "이번 호에서는 분기 계획을 이틀로 줄인 방법을 다룹니다. " * 10 + "</p>"
+    signup = "<div class='subscribe'><p>매주 새 글을 메일로 받아 보세요. 광고 없이 보내 드립니다.</p></div>"
+    html = (
+        "<html><body><table><tr><td><div class='newsletter-email'>"
+        f"<h1>분기 계획 이틀 만에 끝내기</h1>{issue}{signup}{issue}</div>"
+        "<footer><p>수신을 원하지 않으시면 여기를 눌러 주세요.</p></footer>"
+        "</td></tr></table></body></html>"
+    )
+
+    text = extract_article(html, URL).text
+
+    assert text.count("이번 호에서는 분기 계획을 이틀로 줄인 방법을 다룹니다.") == 20
+    assert "매주 새 글을 메일로" not in text
+    assert "수신을 원하지 않으시면" not in text

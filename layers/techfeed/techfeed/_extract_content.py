@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from lxml import etree
@@ -89,12 +90,22 @@ def main_content(page: Any) -> Any | None:
     if body is None:
         return None
     _drop_noise(body)
-    good, density, teasers = _good_text(body)
+    scores = _good_text(body)
     root = body
-    while (child := _holder(root, good)) is not None:
+    while (child := _holder(root, scores.good)) is not None:
         root = child
-    _prune(root, good, density, teasers)
+    _prune(root, scores)
     return root
+
+
+@dataclass(frozen=True)
+class _Scores:
+    """What _good_text measured of every element under <body>."""
+
+    good: dict[Any, int]  # article-like text, a furniture class's share discounted
+    plain: dict[Any, int]  # the same without the discount
+    density: dict[Any, float]  # share of the element's text inside links
+    teasers: set[Any]  # lists of teaser cards
 
 
 def _holder(el: Any, good: dict[Any, int]) -> Any | None:
@@ -185,23 +196,25 @@ def _remove(el: Any) -> None:
     parent.remove(el)
 
 
-def _good_text(body: Any) -> tuple[dict[Any, int], dict[Any, float], set[Any]]:
+def _good_text(body: Any) -> _Scores:
     """Characters of article-like text under each element (outside links and link-heavy units),
     each element's link density, and the lists of teaser cards."""
     text: dict[Any, int] = {}
     links: dict[Any, int] = {}
     good: dict[Any, int] = {}
+    plain: dict[Any, int] = {}
     titled: set[Any] = set()  # elements holding a heading that links elsewhere
     teasers: set[Any] = set()  # lists of cards: a linked title and an excerpt each
     for el in reversed(list(body.iter(etree.Element))):
         own = len((el.text or "").strip())
         tails = 0
-        kids_text = kids_links = kids_good = cards = 0
+        kids_text = kids_links = kids_good = kids_plain = cards = 0
         for child in el:
             tails += len((child.tail or "").strip())
             kids_text += text.get(child, 0)
             kids_links += links.get(child, 0)
             kids_good += good.get(child, 0)
+            kids_plain += plain.get(child, 0)
             if child in titled:
                 titled.add(el)
                 cards += child.tag not in _HEADINGS and good.get(child, 0) < _CARD
@@ -212,21 +225,22 @@ def _good_text(body: Any) -> tuple[dict[Any, int], dict[Any, float], set[Any]]:
             titled.add(el)
         if tag == "a":
             links[el] = total
-            good[el] = 0
+            good[el] = plain[el] = 0
             continue
         links[el] = kids_links
         if tag in _UNIT_TAGS:
-            good[el] = total - kids_links if kids_links < _LINK_HEAVY * total else 0
+            good[el] = plain[el] = total - kids_links if kids_links < _LINK_HEAVY * total else 0
         elif tag in _INLINE_TAGS:
-            good[el] = total - kids_links
+            good[el] = plain[el] = total - kids_links
         else:
             good[el] = own + tails + kids_good
+            plain[el] = own + tails + kids_plain
         if cards >= _TEASERS:
             teasers.add(el)
         if _is_boilerplate(el, good[el], kids_links / max(total, 1), strict=False):
             good[el] //= 4
     density = {el: links[el] / total for el, total in text.items() if total}
-    return good, density, teasers
+    return _Scores(good, plain, density, teasers)
 
 
 def _is_boilerplate(el: Any, good: int, linked: float, *, strict: bool) -> bool:
@@ -246,9 +260,14 @@ def _is_boilerplate(el: Any, good: int, linked: float, *, strict: bool) -> bool:
     return bool(found) and (strict or not words & _CONTENT)
 
 
-def _prune(root: Any, good: dict[Any, int], density: dict[Any, float], teasers: set[Any]) -> None:
-    """Drop furniture inside the article: chrome tags, boilerplate classes, link lists, teasers."""
-    total = good.get(root, 0)
+def _prune(root: Any, scores: _Scores) -> None:
+    """Drop furniture inside the article: chrome tags, boilerplate classes, link lists, teasers.
+
+    A block classed as furniture that holds most of the article's text is the article in a
+    theme's wrapper (a newsletter's own `newsletter-email` box), not furniture beside it.
+    """
+    good, density, teasers = scores.good, scores.density, scores.teasers
+    total = scores.plain.get(root, 0)
     doomed = []
     stack = [c for c in root if isinstance(c.tag, str)]
     while stack:
@@ -258,7 +277,7 @@ def _prune(root: Any, good: dict[Any, int], density: dict[Any, float], teasers: 
         furniture = el in teasers or _is_boilerplate(
             el, good.get(el, 0), density.get(el, 0), strict=True
         )
-        if furniture and good.get(el, 0) < 0.5 * total:
+        if furniture and scores.plain.get(el, 0) < 0.5 * total:
             doomed.append(el)
             continue
         small = 0 < good.get(el, 0) <= _NOTICE_TEXT
