@@ -672,3 +672,17 @@ def test_an_article_in_a_furniture_classed_wrapper_stays_and_its_furniture_goes(
     assert text.count("이번 호에서는 분기 계획을 이틀로 줄인 방법을 다룹니다.") == 20
     assert "매주 새 글을 메일로" not in text
     assert "수신을 원하지 않으시면" not in text
+
+
+def test_an_article_after_an_early_end_of_page_is_read_as_browsers_read_it() -> None:
+    # Templates that close the page after the header and print the article after it.
+    article = "<article><p>" + "배치 작업을 이벤트 기반으로 바꾸며 정산 지연이 사라졌습니다. " * 8
+    html = (
+        "<html><body><header><nav><a href='/'>홈</a> <a href='/blog'>블로그</a></nav></header>"
+        f"</body></html>\n{article}</p></article></body></html>"
+    )
+
+    text = extract_article(html, URL).text
+
+    assert text.count("정산 지연이 사라졌습니다.") == 8
+    assert "블로그" not in text

@@ -18,6 +18,7 @@ from techfeed._extract_meta import heading_text, page_metadata
 from techfeed.models import ArticleBody
 
 _PARSER = lxml.html.HTMLParser(encoding="utf-8")
+_PAGE_END = re.compile(r"</(?:body|html)\s*>", re.IGNORECASE)
 
 _LINK_SCHEMES = frozenset({"http", "https", "mailto"})
 _SANITIZER = nh3.Cleaner(
@@ -167,8 +168,10 @@ def _parse_page(html: str) -> Any:
         return None
     try:
         # Bytes through a UTF-8 parser: a str may still declare another charset (meta or
-        # <?xml?>), which lxml would otherwise trust or refuse.
-        return lxml.html.document_fromstring(_encode(html), parser=_PARSER)
+        # <?xml?>), which lxml would otherwise trust or refuse. Browsers read on past an early
+        # </body> or </html> (templates that close the page before its article); libxml2 does
+        # not, so those end tags go.
+        return lxml.html.document_fromstring(_encode(_PAGE_END.sub("", html)), parser=_PARSER)
     except etree.ParserError:
         return None
 
