@@ -257,6 +257,32 @@ def test_title_prefers_the_visible_heading(head: str, body: str, expected: str) 
             "<h1><strong>Blog:</strong> Best Kafka Books in 2025 (Ranked)</h1>",
             "Best Kafka Books in 2025 (Ranked)",
         ),
+        # A heading ending in the site's name is the title and the site's name.
+        (
+            '<meta property="og:site_name" content="Artlyst">'
+            '<meta property="og:title" content="Critics’ Choice: Best Exhibitions 2025 – Artlyst">',
+            "<h1>Critics’ Choice: Best Exhibitions 2025 – Artlyst</h1>",
+            "Critics’ Choice: Best Exhibitions 2025",
+        ),
+        # Capitals hide how a title is written; metadata with nearly its words says it ...
+        (
+            '<meta property="og:title" content="Best Drip Coffee Maker 2026: Buying Tips">',
+            "<h1>BEST DRIP COFFEE MAKER IN 2026: BUYING TIPS</h1>",
+            "Best Drip Coffee Maker 2026: Buying Tips",
+        ),
+        # ... unless the metadata writes it in capitals too;
+        (
+            '<meta property="og:title" content="ACTUARIAL CONSULTING VS. INSURANCE">'
+            "<title>Actuarial Consulting vs Insurance | The Club</title>",
+            "<h1>ACTUARIAL CONSULTING VS. INSURANCE</h1>",
+            "ACTUARIAL CONSULTING VS. INSURANCE",
+        ),
+        # and Hangul has no capitals to hide anything: the heading stays as it is.
+        (
+            '<meta property="og:title" content="스프링 배치로 정산 시스템 만들기 1편">',
+            "<h1>스프링 배치로 정산 시스템 만들기</h1>",
+            "스프링 배치로 정산 시스템 만들기",
+        ),
         # ... but a colon that the metadata has too is the title's own.
         (
             '<meta property="og:title" content="Kafka: The Definitive Guide to Consumers">',

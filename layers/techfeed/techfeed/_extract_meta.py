@@ -165,13 +165,13 @@ def _title(page: Any, metas: dict[str, str], ld: list[dict[str, Any]]) -> str | 
     h1 = max(h1s, key=lambda h: _agreement(h, declared), default=None)
     h2 = max(h2s, key=lambda h: _agreement(h, declared), default=None)
     if h1 is not None and (not declared or _agreement(h1, declared) >= _AGREES):
-        return _cased(_unlabelled(h1, declared), declared)
+        return _as_title(h1, declared, sites)
     # Blogs that spend their <h1> on the logo put the post title in one of the first <h2>s.
     if h2 is not None and _agreement(h2, declared) >= _SAME:
-        return _cased(h2, declared)
+        return _as_title(h2, declared, sites)
     # A lone <h1> is the article's own title even when og:title words it otherwise.
     if h1 is not None and len(set(h1s)) == 1 and _agreement(h1, declared) >= _RELATED:
-        return _cased(_unlabelled(h1, declared), declared)
+        return _as_title(h1, declared, sites)
     if not declared:
         return None
     # <title> names the site far more often than og:title does, after a dash too.
@@ -222,6 +222,17 @@ def _site_names(declared: list[str], site_name: str | None) -> set[str]:
     return sites
 
 
+def _as_title(heading: str, declared: list[str], sites: set[str]) -> str:
+    """A heading chosen as the title, as the article names itself: no section label, no
+    trailing site name, capitalized as the page writes it."""
+    for separator in _TITLE_SEPARATORS:
+        head, found, tail = heading.rpartition(separator)
+        if found and len(head) >= _MIN_TITLE and tail.casefold() in sites:
+            heading = head
+            break
+    return _cased(_unlabelled(heading, declared), declared)
+
+
 def _unlabelled(heading: str, declared: list[str]) -> str:
     """heading less a short label before a colon ("Blog: …", "Review: …") that the declared
     titles do not carry: the theme's section label, not the article's words."""
@@ -239,13 +250,17 @@ def _cased(heading: str, declared: list[str]) -> str:
     them) is the title as written.
     """
     folded = heading.casefold()
-    spellings = [
-        part
-        for value in declared
-        for part in (value, *_SEPARATOR.split(value))
-        if part.casefold() == folded and part != part.upper()
-    ]
-    candidates = spellings if heading == heading.upper() else [heading, *spellings]
+    parts = [part for value in declared for part in (value, *_SEPARATOR.split(value))]
+    spellings = [part for part in parts if part.casefold() == folded and part != part.upper()]
+    capitals = heading == heading.upper() != heading.lower()  # Hangul has no capitals
+    if capitals and heading not in parts and not spellings:
+        # Set in capitals, the heading hides how the title is written, unless the metadata
+        # writes it in capitals too: the declared title with (nearly) its words says it.
+        written = [part for part in parts if part != part.upper()]
+        close = max(written, key=lambda part: _agreement(heading, [part]), default=None)
+        if close is not None and _agreement(heading, [close]) >= _SAME:
+            return close
+    candidates = spellings if capitals else [heading, *spellings]
     return max(candidates, key=_capitals, default=heading)
 
 
