@@ -67,9 +67,10 @@ def test_labelled_set_meets_the_quality_floor(extractor):
         found += len(gold & set(got[:10]))
         labelled += len(gold)
         hits5 += sum(k in gold for k in got[:5])
-    # Goals are 0.7 and 0.8; recall meets its goal, precision@5 reaches 0.776 (see bench).
+    # Goals are 0.7 and 0.8: recall@10 is 0.831, precision@5 0.806 (see bench). A floor, not
+    # the figure: a change may trade a hit or two, not lose the round's gains.
     assert found / labelled >= 0.82
-    assert hits5 / (5 * len(articles)) >= 0.77
+    assert hits5 / (5 * len(articles)) >= 0.79
 
 
 def test_every_labelled_article_gets_three_to_ten_clean_keywords(extractor):
@@ -151,6 +152,39 @@ def test_a_list_item_named_in_passing_ranks_below_a_discussed_term(extractor):
     got = names(extractor, "", text)
     assert got[0] == "Kafka"
     assert {"MySQL", "Redis", "MongoDB"} <= set(got)
+
+
+def test_a_term_of_the_before_state_ranks_below_one_of_the_work(extractor):
+    """Once each, the background one first: without the rule it would win the tie."""
+    text = "기존에는 Hive 테이블을 매일 덮어썼습니다. 지금은 Iceberg 테이블로 옮겼습니다."
+    got = names(extractor, "", text)
+    assert got.index("Apache Iceberg") < got.index("Hive")
+
+
+def test_the_predicate_of_a_copular_sentence_is_announced_as_the_topic(extractor):
+    got = names(extractor, "", "먼저 Redis를 붙였습니다. 다음은 Kafka입니다.")
+    assert got.index("Kafka") < got.index("Redis")
+
+
+def test_a_korean_term_glued_to_a_noun_is_part_of_a_longer_word(extractor):
+    got = names(extractor, "", "결제창을 열고 Redis를 씁니다.")
+    assert got[0] == "Redis"
+
+
+def test_narrower_terms_are_derived_from_the_names(tmp_path):
+    path = tmp_path / "taxonomy.yaml"
+    path.write_text(
+        "terms:\n  - [캐시, cache]\n  - [빌드 시스템, build cache]\n  - [Redis]\n",
+        encoding="utf-8",
+    )
+    broader = load_taxonomy(path).broader
+    assert broader == {"빌드시스템": frozenset({"캐시"})}
+    assert "데이터베이스" in load_taxonomy().broader["벡터데이터베이스"]
+
+
+def test_a_broader_term_yields_to_a_narrower_one_in_the_article(extractor):
+    got = names(extractor, "", "데이터베이스는 느렸다. 그래서 벡터 데이터베이스를 도입했다.")
+    assert got.index("벡터 데이터베이스") < got.index("데이터베이스")
 
 
 def test_a_term_in_every_document_ranks_lower(extractor):

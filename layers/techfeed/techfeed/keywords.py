@@ -3,8 +3,13 @@
 Keywords: taxonomy aliases are found first (case-insensitive, spacing-tolerant, on word
 boundaries) and handed to Kiwi as pre-tokenized spans, so "TensorFlow.js" and "A/B 테스트" stay
 whole and "Kafka를" becomes Kafka; Kiwi's nouns and noun compounds are the other candidates.
-Candidates are ranked by TF-IDF with the title counted several times and an item of a
-comma-separated list counted as a fraction (named in passing), taxonomy terms preferred.
+Candidates are ranked by √TF × IDF × a weight for their kind (taxonomy terms preferred). TF
+counts a title occurrence several times and weighs each body occurrence by its role: an item of
+a comma-separated list, a mention in a sentence about how things were before the work ("기존에는
+…"), and a Korean term glued to a following noun ("채팅방") count as fractions (context, named in
+passing); the predicate of a copular sentence ("다음은 동의어 사전입니다") counts extra (announced
+as what follows). A taxonomy term whose narrower term (by name: "벡터 데이터베이스" under
+"데이터베이스") is also in the article yields to it.
 
 Summaries need no tokenizer (a regex sentence splitter), so importing this module is cheap and
 kiwipiepy is loaded only when a `KeywordExtractor` is built.
@@ -33,6 +38,19 @@ LIST_WEIGHT = 0.25
 # How likely a reader is to choose a term of each kind, all else equal: a curated topic over a
 # proper noun, foreign word or compound, over one common Korean noun (데이터, 서버, 모델).
 KIND_WEIGHT = {"taxonomy": 3.0, "specific": 1.0, "general": 0.5}
+# An occurrence in a sentence about how things were before the work ("기존에는 …", "몇 년 전까지",
+# "previously") names the context the article starts from: it counts as this much.
+BACKGROUND_WEIGHT = 0.5
+# A term that is the predicate of a copular sentence ("다음은 동의어 사전입니다", "시작은 디자인
+# 토큰이었습니다") is announced as what the text goes on to discuss: it counts this much.
+PREDICATE_WEIGHT = 1.5
+# A Korean term glued to a following noun is the first half of a longer word ("채팅방" is a chat
+# room, not chat): it counts as this much.
+GLUED_WEIGHT = 0.25
+# A taxonomy term yields to a narrower one the article also has (데이터베이스 beside 벡터
+# 데이터베이스, 인증 beside 다중 인증): its score is multiplied by this. Narrower is derived from
+# the names alone: a term one of whose spellings ends in another term's spelling as whole words.
+BROADER_WEIGHT = 0.5
 PRIOR_IDF = 2.5  # without document frequencies: a term in about one article in ten
 PRIOR_DOCUMENTS = 20  # a corpus smaller than this says little: shrink its IDF toward the prior
 RELATIVE_CUTOFF = 0.2  # keywords weaker than this share of the strongest are dropped
@@ -95,6 +113,11 @@ _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[.+#_/-][A-Za-z0-9]+)*[+#]*")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;]\s*)\W*$")
 _LIST_BEFORE = re.compile(r",\s*(?:and\s+|or\s+)?$")
 _LIST_AFTER = re.compile(r"\s*,")
+_BACKGROUND = re.compile(
+    r"기존에는|기존의|이전에는|예전에는|처음에는|초기에는|원래는|그동안|전까지|과거에는|"
+    r"\bpreviously\b|\bused to\b|\boriginally\b|\bat first\b",
+    re.IGNORECASE,
+)
 _SUFFIXES = frozenset({"성", "화", "자", "력", "율", "률", "형", "량"})  # 확장성, 자동화
 
 
@@ -103,7 +126,7 @@ class Term:
     """A candidate term of one article, for counting document frequencies."""
 
     key: str  # what `extract` looks document frequencies up by
-    frequency: float  # occurrences, a title one counting TITLE_WEIGHT, a list item LIST_WEIGHT
+    frequency: float  # occurrences: a title one counts TITLE_WEIGHT, a body one by its role
     rankable: bool  # whether `extract` can choose it (curated, in the title or twice in the body)
 
 
@@ -134,6 +157,7 @@ class Taxonomy:
 
     terms: tuple[TaxonomyTerm, ...]
     _by_alias: dict[str, str] = field(init=False, repr=False, compare=False)
+    broader: dict[str, frozenset[str]] = field(init=False, repr=False, compare=False)
     _loose: re.Pattern[str] = field(init=False, repr=False, compare=False)
     _exact: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
@@ -159,6 +183,7 @@ class Taxonomy:
         # Case-insensitive by lowering ASCII in the text, not by re.IGNORECASE, which makes the
         # character classes of thousands of aliases slow to compile.
         object.__setattr__(self, "_by_alias", by_alias)
+        object.__setattr__(self, "broader", _broader(self.terms, by_alias))
         object.__setattr__(self, "_loose", re.compile(_trie_pattern(loose, plural=True)))
         object.__setattr__(self, "_exact", re.compile(_trie_pattern(exact, plural=False)))
 
@@ -182,6 +207,21 @@ class Taxonomy:
             if name is not None:
                 found.append((start, -negative_end, name))
         return found
+
+
+def _broader(
+    terms: tuple[TaxonomyTerm, ...], by_alias: dict[str, str]
+) -> dict[str, frozenset[str]]:
+    """Narrower term key -> broader term keys: a name ending in another term's name as whole words."""
+    found: dict[str, set[str]] = {}
+    for term in terms:
+        for spelling in (term.name, *term.aliases):
+            words = spelling.split()
+            for i in range(1, len(words)):
+                owner = by_alias.get(alias_key(" ".join(words[i:])))
+                if owner is not None and owner != term.name:
+                    found.setdefault(alias_key(term.name), set()).add(alias_key(owner))
+    return {k: frozenset(v) for k, v in found.items()}
 
 
 def alias_key(phrase: str) -> str:
@@ -291,6 +331,7 @@ class _Candidate:
     title: int = 0
     body: int = 0
     listed: int = 0  # body occurrences as an item of a comma-separated list
+    weighted: float = 0.0  # body occurrences, each weighted by its role (_role_weight)
     first: int = 0
     surfaces: Counter[str] = field(default_factory=Counter)
 
@@ -300,7 +341,7 @@ class _Candidate:
 
     @property
     def frequency(self) -> float:
-        return self.body - (1 - LIST_WEIGHT) * self.listed + TITLE_WEIGHT * self.title
+        return self.weighted + TITLE_WEIGHT * self.title
 
     @property
     def rankable(self) -> bool:
@@ -351,9 +392,15 @@ class KeywordExtractor:
         if isinstance(document_frequency, Mapping):
             mapping = document_frequency
             document_frequency = lambda key: mapping.get(key, 0)  # noqa: E731
+        present = [c.key for c in candidates.values() if c.rankable and c.kind == "taxonomy"]
+        yields = {b for k in present for b in self.taxonomy.broader.get(k, ())}
         scored = sorted(
             (
-                (self._score(c, document_frequency, documents), c)
+                (
+                    self._score(c, document_frequency, documents)
+                    * (BROADER_WEIGHT if c.key in yields else 1.0),
+                    c,
+                )
                 for c in candidates.values()
                 if c.rankable
             ),
@@ -407,7 +454,9 @@ class KeywordExtractor:
         position = 0
         for in_title, part in ((True, title), (False, text)):
             for paragraph in _paragraphs(part):
-                for phrase in self._phrases(paragraph):
+                marks: dict[int, str] = {}
+                phrases = list(self._phrases(paragraph, marks))
+                for phrase in phrases:
                     key = alias_key(phrase.canonical or phrase.text)
                     candidate = candidates.get(key)
                     if candidate is None:
@@ -419,13 +468,20 @@ class KeywordExtractor:
                         candidate.title += 1
                     else:
                         candidate.body += 1
-                        candidate.listed += _listed(paragraph, phrase)
+                        listed = _listed(paragraph, phrase)
+                        candidate.listed += listed
+                        candidate.weighted += (LIST_WEIGHT if listed else 1.0) * _role_weight(
+                            paragraph, phrase, marks
+                        )
                     position += 1
         return candidates
 
-    def _phrases(self, sentence: str) -> Iterator[_Unit]:
-        """Taxonomy matches, then nouns and noun compounds of one paragraph."""
-        for run in self._noun_runs(sentence):
+    def _phrases(self, sentence: str, marks: dict[int, str]) -> Iterator[_Unit]:
+        """Taxonomy matches, then nouns and noun compounds of one paragraph.
+
+        `marks` receives what follows some units, by position: "copula" (이다), "noun".
+        """
+        for run in self._noun_runs(sentence, marks):
             for unit in run:
                 if unit.canonical is not None:
                     yield unit
@@ -447,9 +503,10 @@ class KeywordExtractor:
                             phrase, gram[0].start, gram[-1].end, None, size > 1 or gram[0].specific
                         )
 
-    def _noun_runs(self, sentence: str) -> Iterator[list[_Unit]]:
+    def _noun_runs(self, sentence: str, marks: dict[int, str]) -> Iterator[list[_Unit]]:
         """Maximal runs of adjacent noun units (joined or one space apart)."""
         names = {(start, end): name for start, end, name in self.taxonomy.find(sentence)}
+        glued_ends = {end for _, end in names if _is_hangul(sentence[end - 1])}
         taken = [range(start, end) for start, end in names]
         # Kiwi mangles English ("st", "ore."): Latin words go in whole, like taxonomy matches.
         latin = {
@@ -463,6 +520,10 @@ class KeywordExtractor:
         run: list[_Unit] = []
         for token in self._kiwi.tokenize(sentence, pretokenized=pretokenized):
             start, end = token.start, token.start + token.len
+            if token.tag == "VCP":
+                marks[start] = "copula"
+            elif token.tag in _NOUN_TAGS and start in glued_ends:
+                marks[start] = "noun"
             unit: _Unit | None = None
             if (start, end) in names:
                 unit = _Unit(sentence[start:end], start, end, names[start, end], True)
@@ -497,6 +558,29 @@ def _listed(paragraph: str, unit: _Unit) -> bool:
     return bool(
         _LIST_AFTER.match(paragraph, unit.end) or _LIST_BEFORE.search(paragraph[: unit.start])
     )
+
+
+def _role_weight(paragraph: str, unit: _Unit, marks: dict[int, str]) -> float:
+    """How much one body occurrence counts, from its sentence and what follows it."""
+    weight = 1.0
+    if _BACKGROUND.search(_sentence_at(paragraph, unit.start)):
+        weight *= BACKGROUND_WEIGHT
+    follower = marks.get(unit.end)
+    if follower == "copula":
+        weight *= PREDICATE_WEIGHT
+    elif follower == "noun" and unit.canonical is not None:
+        weight *= GLUED_WEIGHT
+    return weight
+
+
+def _sentence_at(paragraph: str, position: int) -> str:
+    """The sentence of `paragraph` (split as `split_sentences` does, roughly) around `position`."""
+    start = 0
+    for match in _ENDING.finditer(paragraph):
+        if match.end() > position:
+            return paragraph[start : match.end()]
+        start = match.end()
+    return paragraph[start:]
 
 
 def _normalise(phrase: str) -> str:
