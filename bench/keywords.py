@@ -1,10 +1,13 @@
 """Keyword quality on the labelled set, and what Kiwi costs: init time, memory, installed size.
 
-Quality: tests/fixtures/keywords/*.json, each {"title", "text", "keywords"} labelled by hand
-before the method was tuned. Sorted by file name, the even-numbered articles are the dev half
-(the constants in techfeed/keywords.py were tuned on it), the odd-numbered ones the held-out
-half (only measured). Document frequencies are leave-one-out over the whole labelled set: each
-article is scored with the frequencies of the other articles (N - 1 documents), as a new
+Quality: tests/fixtures/keywords/**/*.json, each {"title", "text", "keywords"} labelled by
+hand before the method saw it. The top folder's articles came first: sorted by file name, the
+even-numbered ones are the dev half (the constants in techfeed/keywords.py were tuned on it),
+the odd-numbered ones the held-out half. `later/` holds articles written and labelled after a
+tuning round, which the next round did look at; `unseen/` holds articles written and labelled
+by an annotator who never saw the method or its taxonomy, measured once after the last round
+(no change was made after seeing them). Document frequencies are leave-one-out over every
+labelled article: each is scored with the frequencies of the others (N - 1 documents), as a new
 article is scored against the corpus already stored.
 
 - recall@10: labelled keywords found in the top 10, over all labels (micro-average);
@@ -51,9 +54,14 @@ class Labelled:
     keywords: list[str]
 
 
-def load_labelled() -> list[Labelled]:
+# Groups of the labelled set beyond the first: (folder, label in the table).
+LATER = (("later", "later"), ("unseen", "unseen"))
+
+
+def load_labelled(folder: Path = FIXTURES) -> list[Labelled]:
+    """The labelled articles of one folder (not its subfolders), sorted by file name."""
     articles = []
-    for path in sorted(FIXTURES.glob("*.json")):
+    for path in sorted(folder.glob("*.json")):
         data = json.loads(path.read_text(encoding="utf-8"))
         articles.append(Labelled(path.stem, data["title"], data["text"], data["keywords"]))
     return articles
@@ -96,13 +104,17 @@ def scores(
 
 
 def quality(extractor: KeywordExtractor, show: str | None) -> None:
-    articles = load_labelled()
+    first = load_labelled()
+    dev, held_out = halves(first)
+    groups = {"dev": dev, "held-out": held_out, "first 34": first}
+    groups |= {label: part for folder, label in LATER if (part := load_labelled(FIXTURES / folder))}
+    articles = [a for part in (first, *list(groups.values())[3:]) for a in part]
+    groups["all"] = articles
     predictions = predict(extractor, articles)
-    dev, held_out = halves(articles)
     print(f"{'set':<10} {'articles':>8} {'recall@10':>10} {'precision@5':>12} {'p@5 shown':>10}")
     no_df = predict(extractor, articles, corpus=False)
     for marker, found in (("", predictions), ("*", no_df)):
-        for name, part in (("dev", dev), ("held-out", held_out), ("all", articles)):
+        for name, part in groups.items():
             recall, precision, shown = scores(part, found)
             row = f"{name + marker:<10} {len(part):>8} {recall:>10.3f} {precision:>12.3f}"
             print(f"{row} {shown:>10.3f}")
@@ -115,8 +127,8 @@ def quality(extractor: KeywordExtractor, show: str | None) -> None:
             missed = [
                 k for k in a.keywords if alias_key(k) not in map(alias_key, predictions[a.case])
             ]
-            half = "dev" if a in dev else "held"
-            print(f"\n[{half}] {a.case}\n  got:    {' '.join(marked)}\n  missed: {missed}")
+            group = next(name for name, part in groups.items() if a in part)
+            print(f"\n[{group}] {a.case}\n  got:    {' '.join(marked)}\n  missed: {missed}")
 
 
 _INIT = """

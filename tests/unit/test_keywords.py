@@ -290,3 +290,14 @@ def test_taxonomy_validation_names_the_bad_entry(tmp_path, yaml_text, message):
     path.write_text(yaml_text, encoding="utf-8")
     with pytest.raises(TaxonomyError, match=re.escape(message)):
         load_taxonomy(path)
+
+
+def test_an_english_term_continued_by_capitalized_words_is_a_product_of_its_own(extractor):
+    text = (
+        "세션 저장소를 Redis Cluster로 옮겼습니다. Redis Cluster는 키를 슬롯으로 나눕니다. "
+        "Redis 명령은 그대로 씁니다. 결제 API와 Python API는 바꾸지 않았습니다."
+    )
+    got = names(extractor, "", text)
+    assert "Redis Cluster" in got and "Redis" in got
+    # An acronym after a term is what it offers, not part of a product's name.
+    assert not {"결제 API", "Python API"} & set(got)

@@ -2,7 +2,8 @@
 
 Keywords: taxonomy aliases are found first (case-insensitive, spacing-tolerant, on word
 boundaries) and handed to Kiwi as pre-tokenized spans, so "TensorFlow.js" and "A/B 테스트" stay
-whole and "Kafka를" becomes Kafka; Kiwi's nouns and noun compounds are the other candidates.
+whole and "Kafka를" becomes Kafka; Kiwi's nouns and noun compounds are the other candidates, and
+so is a product named on a taxonomy term ("Redis Cluster" beside Redis).
 Candidates are ranked by √TF × IDF × a weight for their kind (taxonomy terms preferred). TF
 counts a title occurrence several times and weighs each body occurrence by its role: an item of
 a comma-separated list, a mention in a sentence about how things were before the work ("기존에는
@@ -333,6 +334,7 @@ class _Candidate:
     listed: int = 0  # body occurrences as an item of a comma-separated list
     weighted: float = 0.0  # body occurrences, each weighted by its role (_role_weight)
     first: int = 0
+    extends: bool = False  # a product name built on a taxonomy term: kept beside that term
     surfaces: Counter[str] = field(default_factory=Counter)
 
     @property
@@ -346,7 +348,8 @@ class _Candidate:
     @property
     def rankable(self) -> bool:
         """Evidence enough to be a keyword: a curated topic, or in the title, or repeated."""
-        return self.kind == "taxonomy" or self.title > 0 or self.body >= 2
+        curated = self.kind == "taxonomy" and not self.extends
+        return curated or self.title > 0 or self.body >= 2
 
 
 @dataclass(frozen=True)
@@ -358,6 +361,7 @@ class _Unit:
     end: int
     canonical: str | None = None
     specific: bool = False
+    extends: bool = False  # a product name built on a taxonomy term ("Redis Cluster")
 
 
 class KeywordExtractor:
@@ -413,8 +417,10 @@ class KeywordExtractor:
                 break
             if chosen and len(chosen) >= MIN_KEYWORDS and score < RELATIVE_CUTOFF * chosen[0].score:
                 break
-            if candidate.kind != "taxonomy" and any(
-                candidate.key in k or k in candidate.key for k in keys
+            if (
+                candidate.kind != "taxonomy"
+                and not candidate.extends
+                and any(candidate.key in k or k in candidate.key for k in keys)
             ):
                 continue  # "추천" beside "추천 시스템", "데이터 파이프라인" beside "데이터"
             chosen.append(Keyword(candidate.name, round(score, 4)))
@@ -460,9 +466,12 @@ class KeywordExtractor:
                     key = alias_key(phrase.canonical or phrase.text)
                     candidate = candidates.get(key)
                     if candidate is None:
-                        kind = "taxonomy" if phrase.canonical else "specific"
+                        # A product name built on a curated term is as curated as it.
+                        kind = "taxonomy" if phrase.canonical or phrase.extends else "specific"
                         kind = kind if phrase.specific else "general"
-                        candidate = candidates[key] = _Candidate(key, kind, first=position)
+                        candidate = candidates[key] = _Candidate(
+                            key, kind, first=position, extends=phrase.extends
+                        )
                     candidate.surfaces[phrase.canonical or _normalise(phrase.text)] += 1
                     if in_title:
                         candidate.title += 1
@@ -482,9 +491,10 @@ class KeywordExtractor:
         `marks` receives what follows some units, by position: "copula" (이다), "noun".
         """
         for run in self._noun_runs(sentence, marks):
-            for unit in run:
+            for i, unit in enumerate(run):
                 if unit.canonical is not None:
                     yield unit
+                    yield from _product_names(sentence, run, i)
             # n-grams never span a taxonomy match: the topic itself is the keyword there
             pieces: list[list[_Unit]] = [[]]
             for unit in run:
@@ -545,6 +555,25 @@ class KeywordExtractor:
             run.append(unit)
         if run:
             yield run
+
+
+def _product_names(sentence: str, run: list[_Unit], i: int) -> Iterator[_Unit]:
+    """An English-named taxonomy term continued by capitalized words names a product of its
+    own ("Redis Cluster", "Firebase Performance Monitoring"): that name is a candidate too.
+    An acronym after it (API, SDK) is what the product offers, not part of its name."""
+    if not run[i].text.isascii():
+        return
+    end = i + 1
+    while end < len(run) and end - i < MAX_NGRAM and _names_on(run[end]):
+        end += 1
+        start, stop = run[i].start, run[end - 1].end
+        yield _Unit(sentence[start:stop], start, stop, None, True, True)
+
+
+def _names_on(unit: _Unit) -> bool:
+    """Whether unit continues a product's name: a capitalized English word, not an acronym."""
+    text = unit.text
+    return unit.canonical is None and text.isascii() and text[:1].isupper() and not text.isupper()
 
 
 def _paragraphs(text: str) -> Iterator[str]:
