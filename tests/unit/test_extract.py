@@ -358,6 +358,24 @@ def test_published_at_is_utc_with_kst_default(head: str, body: str, expected: st
         assert result.published_at.tzinfo == UTC
 
 
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        # A dateline far from any heading, in a class that says nothing of dates.
+        (
+            "<div class='pc-meta'><div class='byline-name'>김개발</div><div class='meta-x'>"
+            "Dec 04, 2025</div></div>",
+            "2025-12-04T00:00:00+00:00",
+        ),
+        ("<footer><small>작성일: 2024.03.05</small></footer>", "2024-03-05T00:00:00+00:00"),
+        # A date inside a sentence is what the article talks about, not when it was posted.
+        ("<p>2024년 3월 5일에 출시한 기능을 소개합니다.</p>", None),
+    ],
+)
+def test_published_at_falls_back_to_a_dateline(body: str, expected: str | None) -> None:
+    assert _iso(extract_article(_page(body=body), URL).published_at) == expected
+
+
 def test_published_at_falls_back_to_the_url_path() -> None:
     body = extract_article(_page(), "https://blog.example.com/2024/03/05/kafka/")
 

@@ -85,6 +85,8 @@ _DATE_CLASS = re.compile(r"date|publish|posted|time", re.I)
 # Only an element's own short text: a whole header would also hold other dates.
 _MAX_DATE_TEXT = 80
 _AFTER_TITLE = etree.XPath("following::*[position() <= 12]")
+# Elements with their own text and no child elements: where a dateline stands alone.
+_LEAVES = etree.XPath("//body//*[not(*)][normalize-space(text())]")
 _MONTHS = {
     name: number
     for number, names in enumerate(
@@ -114,10 +116,13 @@ _LOOSE_DATE = re.compile(
     r"(\d{4})\s*[./년-]\s*(\d{1,2})\s*[./월-]\s*(\d{1,2})(?:\D{1,5}?(\d{1,2}):(\d{2})(?::(\d{2}))?)?"
 )
 _CLOCK = re.compile(r"\d:\d\d")
+# A dateline: a date alone, or after a word or two of label ("Published", "작성일:").
+_DATELINE_LABEL = r"(?:[\w.]+\s*){0,2}[:：]?\s*"
 # Any date a page shows, to find in its text.
 _SHOWN_DATE = re.compile(
     f"{_LOOSE_DATE.pattern}|{_MONTH_DAY_YEAR.pattern}|{_DAY_MONTH_YEAR.pattern}", re.I
 )
+_DATELINE = re.compile(f"^{_DATELINE_LABEL}({_SHOWN_DATE.pattern})$", re.I)
 
 
 @dataclass(frozen=True)
@@ -366,6 +371,12 @@ def _published_at(
         text = " ".join(el.text_content().split())
         m = _SHOWN_DATE.search(text) if len(text) <= _MAX_DATE_TEXT else None
         if m and (parsed := _parse_datetime(m[0])):
+            return parsed
+    # Last, a dateline anywhere: a short element whose whole text is a date.
+    for el in _LEAVES(page):
+        text = " ".join((el.text or "").split())
+        m = _DATELINE.match(text) if len(text) <= _MAX_DATE_TEXT else None
+        if m and (parsed := _parse_datetime(m[1])):
             return parsed
     return None
 
