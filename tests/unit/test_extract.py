@@ -432,6 +432,18 @@ def test_author(head: str, expected: str | None) -> None:
             "Lisa Pham",
         ),
         ("", "<h1>제목</h1><p>By Emily Norwood</p>", "Emily Norwood"),
+        # The name, not the job title beside it.
+        (
+            "",
+            '<div class="author-info"><div class="name">김데이터</div><div>데이터 엔지니어</div></div>',
+            "김데이터",
+        ),
+        (
+            "",
+            '<span class="author-meta">By <span class="avatar"><img src="/a.png" alt=""></span>'
+            '<a href="/people/brett">Brett Cruz</a><span>, Security Expert</span></span>',
+            "Brett Cruz",
+        ),
         ("", '<a href="/blog/author/moses-kim/">Moses Kim</a>', "Moses Kim"),
         # A meta author that is only the site's name gives way to the person in the byline.
         (

@@ -321,7 +321,7 @@ def _markup_author(page: Any) -> str | None:
     bylines = _classed(page, _AUTHOR_CLASS)
     names = [el for el in bylines if "name" in el.get("class").lower()]
     for el in itertools.chain(names, bylines, _AUTHOR_LINKS(page)):
-        if (text := _author_name(el.text_content())) and not _in_comment(el):
+        if (text := _author_name(_name_in(el).text_content())) and not _in_comment(el):
             return text
     h1 = page.find(".//body//h1")
     for el in _AFTER_TITLE(h1) if h1 is not None else ():
@@ -329,6 +329,17 @@ def _markup_author(page: Any) -> str | None:
         if _BY.match(text) and (name := _author_name(text)):
             return name
     return None
+
+
+def _name_in(byline: Any) -> Any:
+    """The part of a byline that names the person: an element classed as a name, else the
+    byline's link (a name links to the author's page; the job title after it does not)."""
+    for el in byline.iterdescendants():
+        if not isinstance(el.tag, str) or not el.text_content().strip():
+            continue
+        if "name" in (el.get("class") or "").lower() or el.tag == "a":
+            return el
+    return byline
 
 
 def _classed(page: Any, words: re.Pattern[str]) -> list[Any]:
