@@ -302,3 +302,14 @@ def test_an_english_term_continued_by_capitalized_words_is_a_product_of_its_own(
     assert "Redis Cluster" in got and "Redis" in got
     # An acronym after a term is what it offers, not part of a product's name.
     assert not {"결제 API", "Python API"} & set(got)
+
+
+def test_a_latin_word_around_a_taxonomy_match_does_not_break_the_tokenizer(extractor):
+    # "X-RateLimit-Remaining" holds the alias "RateLimit" inside it: two overlapping spans made
+    # Kiwi raise, and the keywords function failed the whole article.
+    text = (
+        "한도를 넘으면 HTTP 429를 돌려주고 Retry-After와 X-RateLimit-Remaining 헤더를 내립니다. "
+        "레이트 리미팅 규칙은 API 게이트웨이에 두었습니다."
+    )
+    got = names(extractor, "레이트 리미팅 도입기", text)
+    assert "레이트 리미팅" in got

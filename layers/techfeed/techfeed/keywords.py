@@ -522,7 +522,8 @@ class KeywordExtractor:
         latin = {
             (m.start(), m.end()): _SENTENCE_START.search(sentence[: m.start()]) is not None
             for m in _LATIN_WORD.finditer(sentence)
-            if not any(m.start() in r or m.end() - 1 in r for r in taken)
+            # Kiwi refuses overlapping spans: a word holding a match inside it is the match's.
+            if not any(m.start() < r.stop and r.start < m.end() for r in taken)
         }
         pretokenized = [(start, end, "NNP") for start, end in names]
         pretokenized += [(start, end, "SL") for start, end in latin]
