@@ -67,11 +67,11 @@ def test_labelled_set_meets_the_quality_floor(extractor):
         found += len(gold & set(got[:10]))
         labelled += len(gold)
         hits5 += sum(k in gold for k in got[:5])
-    # Goals are 0.7 and 0.8: recall@10 is 0.799, precision@5 0.735 here (DF over these 34; the
+    # Goals are 0.7 and 0.8: recall@10 is 0.795, precision@5 0.747 here (DF over these 34; the
     # bench counts DF over every labelled article). A floor, not the figure: a change may trade
     # a hit or two, not lose more. Precision is below its goal: see README's keyword section.
     assert found / labelled >= 0.78
-    assert hits5 / (5 * len(articles)) >= 0.72
+    assert hits5 / (5 * len(articles)) >= 0.73
 
 
 def test_every_labelled_article_gets_three_to_ten_clean_keywords(extractor):
@@ -184,8 +184,8 @@ def test_narrower_terms_are_derived_from_the_names(tmp_path):
 
 
 def test_a_broader_term_yields_to_a_narrower_one_in_the_article(extractor):
-    got = names(extractor, "", "데이터베이스는 느렸다. 그래서 벡터 데이터베이스를 도입했다.")
-    assert got.index("벡터 데이터베이스") < got.index("데이터베이스")
+    got = names(extractor, "", "인증은 번거로웠다. 그래서 다중 인증을 도입했다.")
+    assert got.index("다중 인증") < got.index("인증")
 
 
 def test_a_term_in_every_document_ranks_lower(extractor):
@@ -284,6 +284,11 @@ def test_packaged_taxonomy_is_large_and_valid():
         ("terms:\n  - {name: Go, aliases: [Golang, 7]}\n", "'Go': aliases must be non-empty"),
         ("terms:\n  - {name: Go, alias: [Golang]}\n", "expected a list or a mapping"),
         ("- [Kafka]\n", "expected a mapping with a 'terms' list"),
+        (
+            "terms:\n  - [JSON]\ngeneral: [JSON, XML]\n",
+            "'general' names no taxonomy entry: ['XML']",
+        ),
+        ("terms:\n  - [JSON]\ngeneral: JSON\n", "'general' must be a list of canonical names"),
     ],
 )
 def test_taxonomy_validation_names_the_bad_entry(tmp_path, yaml_text, message):
@@ -313,3 +318,14 @@ def test_a_latin_word_around_a_taxonomy_match_does_not_break_the_tokenizer(extra
     )
     got = names(extractor, "레이트 리미팅 도입기", text)
     assert "레이트 리미팅" in got
+
+
+def test_a_general_term_named_once_in_passing_is_no_keyword(extractor):
+    """JSON is curated (marked general): once in the body is passing, twice or in the title is not."""
+    assert "JSON" in extractor.taxonomy.general
+    once = "Kafka 컨슈머를 늘렸습니다. 설정은 JSON 파일로 둡니다. Kafka 파티션도 늘렸습니다."
+    assert "JSON" not in names(extractor, "", once)
+    assert "Kafka" in names(extractor, "", once)
+    twice = once + " JSON 스키마를 검증하고 JSON 필드를 줄였습니다."
+    assert "JSON" in names(extractor, "", twice)
+    assert "JSON" in names(extractor, "JSON 로그 줄이기", once)

@@ -4,7 +4,8 @@ Keywords: taxonomy aliases are found first (case-insensitive, spacing-tolerant, 
 boundaries) and handed to Kiwi as pre-tokenized spans, so "TensorFlow.js" and "A/B 테스트" stay
 whole and "Kafka를" becomes Kafka; Kiwi's nouns and noun compounds are the other candidates, and
 so is a product named on a taxonomy term ("Redis Cluster" beside Redis).
-Candidates are ranked by √TF × IDF × a weight for their kind (taxonomy terms preferred). TF
+Candidates are ranked by √TF × IDF × a weight for their kind (taxonomy terms preferred); a
+taxonomy term marked `general` (JSON, Git, 타임아웃) must be repeated or in the title to rank. TF
 counts a title occurrence several times and weighs each body occurrence by its role: an item of
 a comma-separated list, a mention in a sentence about how things were before the work ("기존에는
 …"), and a Korean term glued to a following noun ("채팅방") count as fractions (context, named in
@@ -18,6 +19,7 @@ kiwipiepy is loaded only when a `KeywordExtractor` is built.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections import Counter
@@ -52,6 +54,11 @@ GLUED_WEIGHT = 0.25
 # 데이터베이스, 인증 beside 다중 인증): its score is multiplied by this. Narrower is derived from
 # the names alone: a term one of whose spellings ends in another term's spelling as whole words.
 BROADER_WEIGHT = 0.5
+# A term ranks with this many body occurrences (or one in the title) unless it is curated; a
+# taxonomy term marked general (JSON, Git, 타임아웃, 데이터베이스: named in passing by articles
+# about anything) is curated only as a name, so it needs the same evidence. Its weight stays a
+# curated term's: readers do choose Android or 마이그레이션 when an article is about them.
+MIN_EVIDENCE = 2
 PRIOR_IDF = 2.5  # without document frequencies: a term in about one article in ten
 PRIOR_DOCUMENTS = 20  # a corpus smaller than this says little: shrink its IDF toward the prior
 RELATIVE_CUTOFF = 0.2  # keywords weaker than this share of the strongest are dropped
@@ -150,6 +157,7 @@ class TaxonomyTerm:
     name: str
     aliases: tuple[str, ...] = ()
     match_case: tuple[str, ...] = ()
+    general: bool = False  # mentioned in passing by many articles whatever they are about
 
 
 @dataclass(frozen=True)
@@ -158,6 +166,7 @@ class Taxonomy:
 
     terms: tuple[TaxonomyTerm, ...]
     _by_alias: dict[str, str] = field(init=False, repr=False, compare=False)
+    general: frozenset[str] = field(init=False, repr=False, compare=False)  # canonical names
     broader: dict[str, frozenset[str]] = field(init=False, repr=False, compare=False)
     _loose: re.Pattern[str] = field(init=False, repr=False, compare=False)
     _exact: re.Pattern[str] = field(init=False, repr=False, compare=False)
@@ -184,6 +193,7 @@ class Taxonomy:
         # Case-insensitive by lowering ASCII in the text, not by re.IGNORECASE, which makes the
         # character classes of thousands of aliases slow to compile.
         object.__setattr__(self, "_by_alias", by_alias)
+        object.__setattr__(self, "general", frozenset(t.name for t in self.terms if t.general))
         object.__setattr__(self, "broader", _broader(self.terms, by_alias))
         object.__setattr__(self, "_loose", re.compile(_trie_pattern(loose, plural=True)))
         object.__setattr__(self, "_exact", re.compile(_trie_pattern(exact, plural=False)))
@@ -301,7 +311,15 @@ def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
     data = yaml.load(source.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506
     if not isinstance(data, dict) or not isinstance(data.get("terms"), list):
         raise TaxonomyError(f"{source}: expected a mapping with a 'terms' list")
-    return Taxonomy(tuple(_term(entry, index) for index, entry in enumerate(data["terms"])))
+    general = data.get("general") or []
+    if not isinstance(general, list) or not all(isinstance(name, str) for name in general):
+        raise TaxonomyError(f"{source}: 'general' must be a list of canonical names")
+    terms = [_term(entry, index) for index, entry in enumerate(data["terms"])]
+    if unknown := set(general) - {term.name for term in terms}:
+        raise TaxonomyError(f"{source}: 'general' names no taxonomy entry: {sorted(unknown)}")
+    return Taxonomy(
+        tuple(dataclasses.replace(t, general=True) if t.name in general else t for t in terms)
+    )
 
 
 def _term(entry: Any, index: int) -> TaxonomyTerm:
@@ -335,6 +353,7 @@ class _Candidate:
     weighted: float = 0.0  # body occurrences, each weighted by its role (_role_weight)
     first: int = 0
     extends: bool = False  # a product name built on a taxonomy term: kept beside that term
+    passing: bool = False  # a general taxonomy term: named in passing unless repeated
     surfaces: Counter[str] = field(default_factory=Counter)
 
     @property
@@ -348,8 +367,8 @@ class _Candidate:
     @property
     def rankable(self) -> bool:
         """Evidence enough to be a keyword: a curated topic, or in the title, or repeated."""
-        curated = self.kind == "taxonomy" and not self.extends
-        return curated or self.title > 0 or self.body >= 2
+        curated = self.kind == "taxonomy" and not self.extends and not self.passing
+        return curated or self.title > 0 or self.body >= MIN_EVIDENCE
 
 
 @dataclass(frozen=True)
@@ -470,7 +489,11 @@ class KeywordExtractor:
                         kind = "taxonomy" if phrase.canonical or phrase.extends else "specific"
                         kind = kind if phrase.specific else "general"
                         candidate = candidates[key] = _Candidate(
-                            key, kind, first=position, extends=phrase.extends
+                            key,
+                            kind,
+                            first=position,
+                            extends=phrase.extends,
+                            passing=phrase.canonical in self.taxonomy.general,
                         )
                     candidate.surfaces[phrase.canonical or _normalise(phrase.text)] += 1
                     if in_title:
