@@ -329,3 +329,13 @@ def test_a_general_term_named_once_in_passing_is_no_keyword(extractor):
     twice = once + " JSON 스키마를 검증하고 JSON 필드를 줄였습니다."
     assert "JSON" in names(extractor, "", twice)
     assert "JSON" in names(extractor, "JSON 로그 줄이기", once)
+
+
+def test_supervised_learning_is_not_maps(extractor):
+    # Korean aliases match at a word's start: 지도 (maps) used to claim 지도학습.
+    got = names(
+        extractor,
+        "",
+        "지도학습 모델을 다시 학습했습니다. 라벨이 있는 지도학습 데이터가 늘었습니다.",
+    )
+    assert "지도학습" in got and "지도" not in got
