@@ -605,6 +605,33 @@ def test_a_stray_bad_byte_does_not_overturn_the_declared_charset() -> None:
     assert text.count("\ufffd") == 1
 
 
+def _encoded_twice(text: str, codec: str) -> bytes:
+    """text as a CMS that read its own UTF-8 as `codec` and saved it again writes it (the web's
+    windows-1252: a byte cp1252 leaves undefined reads as the Latin-1 character)."""
+    chars = []
+    for byte in text.encode("utf-8"):
+        try:
+            chars.append(bytes([byte]).decode(codec))
+        except UnicodeDecodeError:
+            chars.append(chr(byte))
+    return "".join(chars).encode("utf-8")
+
+
+@pytest.mark.parametrize("codec", ["latin-1", "cp1252"])
+def test_decode_html_repairs_text_its_site_encoded_twice(codec: str) -> None:
+    original = f"<p>{KOREAN} — Investor’s guide, 카프카 컨슈머 랙</p>"
+    text = decode_html(_encoded_twice(original, codec), "text/html; charset=utf-8")
+    assert text == original
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["<p>Crème brûlée à São Paulo — ¿qué? «oui» naïve</p>", f"<p>{KOREAN} ¡Hola! Ãrea</p>"],
+)
+def test_decode_html_leaves_right_text_alone(text: str) -> None:
+    assert decode_html(text.encode("utf-8"), "text/html; charset=utf-8") == text
+
+
 @pytest.mark.parametrize("content", [b"", bytes(range(256)) * 4, b"\xff\xfe\x00"])
 def test_decode_html_never_raises(content: bytes) -> None:
     assert isinstance(decode_html(content, "text/html; charset=nonsense"), str)

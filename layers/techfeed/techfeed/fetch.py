@@ -620,8 +620,30 @@ _EUC_KR_LABELS = frozenset(
 )
 
 
+# UTF-8 bytes read as Latin-1 or cp1252 and saved again: a lead byte's character (Â … ô)
+# before a continuation byte's (a C1 control, or what cp1252 puts at 0x80–0x9F or 0xA0–0xBF).
+_MOJIBAKE = re.compile(
+    "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192"
+    "\u02c6\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a"
+    "\u20ac\u2122]"
+)
+
+
 def decode_html(content: bytes, content_type: str | None) -> str:
-    """Decodes a page by BOM, header charset, <meta> charset or detection; never raises."""
+    """Decodes a page by BOM, header charset, <meta> charset or detection, then repairs text
+    that its own site encoded twice ("â€™" for ’, "ì¹´í”„ì¹´" for 카프카); never raises."""
+    text = _decode(content, content_type)
+    return _repaired(text) if _MOJIBAKE.search(text) else text
+
+
+def _repaired(text: str) -> str:
+    # Imported here: only the few pages with a telltale pay its ~50 ms import.
+    import ftfy
+
+    return ftfy.fix_encoding(text)
+
+
+def _decode(content: bytes, content_type: str | None) -> str:
     for bom, encoding in _BOMS:
         if content.startswith(bom):
             return content.decode(encoding, errors="replace")
