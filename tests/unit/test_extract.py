@@ -246,6 +246,12 @@ def test_title_prefers_the_visible_heading(head: str, body: str, expected: str) 
         ),
         # A line break separates words even where no space is written beside it.
         ("", "<h1>WEEKEND<br>CODING<br><span>AGENT</span></h1>", "WEEKEND CODING AGENT"),
+        # Class words, not substrings: a "candidate-name" is no date.
+        (
+            "",
+            '<h1><span class="candidate-name">김후보</span> 인터뷰: 채용 과정을 바꾼 이야기</h1>',
+            "김후보 인터뷰: 채용 과정을 바꾼 이야기",
+        ),
         (
             '<meta property="og:title" content="스프링 배치로 정산 시스템 만들기">',
             '<h1>스프링 배치로<br>정산 시스템 만들기<span class="sr-only">(새 창)</span></h1>',

@@ -44,12 +44,9 @@ _LABEL = re.compile(r"^\w+(?: \w+)?: (.{10,})$")
 _HEADING_BREAKS = frozenset({"br", "div", "p", "h1", "h2", "h3", "h4", "h5", "h6", "li"})
 # What themes set inside the title's own heading that is not the title: the post's date or
 # byline (WordPress' "Posted on … by …"), a nested sub-heading, a label meant for screen readers.
-_IN_HEADING_FURNITURE = etree.XPath(
-    "self::time or self::h2 or self::h3 or self::h4 or self::h5 or self::h6 or self::script"
-    " or self::style or contains(@class, 'date') or contains(@class, 'byline')"
-    " or contains(@class, 'posted') or contains(@class, 'author') or contains(@class, 'sr-only')"
-    " or contains(@class, 'screen-reader') or contains(@class, 'visually-hidden')"
-)
+_IN_HEADING_TAGS = frozenset({"time", "h2", "h3", "h4", "h5", "h6", "script", "style"})
+_IN_HEADING_CLASSES = frozenset({"date", "byline", "posted", "author", "sr", "screen", "visually"})
+_CLASS_WORDS = re.compile(r"[a-z]+")
 _AUTHOR_MARKUP = etree.XPath(
     "//body//*[@rel='author' or @itemprop='author'][not(self::link) and not(self::meta)]"
 )
@@ -202,7 +199,7 @@ def heading_text(heading: Any) -> str:
     words, and a date, byline or hidden label set inside the heading is not part of it."""
     parts: list[str] = [heading.text or ""]
     for child in heading:
-        if isinstance(child.tag, str) and not _IN_HEADING_FURNITURE(child):
+        if isinstance(child.tag, str) and not _in_heading_furniture(child):
             if child.tag in _HEADING_BREAKS:
                 parts.append(" ")
             parts.append(heading_text(child))
@@ -210,6 +207,12 @@ def heading_text(heading: Any) -> str:
                 parts.append(" ")
         parts.append(child.tail or "")
     return "".join(parts)
+
+
+def _in_heading_furniture(el: Any) -> bool:
+    """Whether el, inside a heading, is not the title's: by its tag, or a word of its class."""
+    words = _CLASS_WORDS.findall((el.get("class") or "").lower())
+    return el.tag in _IN_HEADING_TAGS or not _IN_HEADING_CLASSES.isdisjoint(words)
 
 
 def _site_names(declared: list[str], site_name: str | None) -> set[str]:
