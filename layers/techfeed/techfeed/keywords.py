@@ -349,7 +349,6 @@ class _Candidate:
     kind: str  # a KIND_WEIGHT key
     title: int = 0
     body: int = 0
-    listed: int = 0  # body occurrences as an item of a comma-separated list
     weighted: float = 0.0  # body occurrences, each weighted by its role (_role_weight)
     first: int = 0
     extends: bool = False  # a product name built on a taxonomy term: kept beside that term
@@ -500,11 +499,8 @@ class KeywordExtractor:
                         candidate.title += 1
                     else:
                         candidate.body += 1
-                        listed = _listed(paragraph, phrase)
-                        candidate.listed += listed
-                        candidate.weighted += (LIST_WEIGHT if listed else 1.0) * _role_weight(
-                            paragraph, phrase, marks
-                        )
+                        listed = LIST_WEIGHT if _listed(paragraph, phrase) else 1.0
+                        candidate.weighted += listed * _role_weight(paragraph, phrase, marks)
                     position += 1
         return candidates
 
