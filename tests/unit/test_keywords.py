@@ -67,7 +67,7 @@ def test_labelled_set_meets_the_quality_floor(extractor):
         found += len(gold & set(got[:10]))
         labelled += len(gold)
         hits5 += sum(k in gold for k in got[:5])
-    # Goals are 0.7 and 0.8: recall@10 is 0.795, precision@5 0.747 here (DF over these 34; the
+    # Goals are 0.7 and 0.8: recall@10 is 0.790, precision@5 0.753 here (DF over these 34; the
     # bench counts DF over every labelled article). A floor, not the figure: a change may trade
     # a hit or two, not lose more. Precision is below its goal: see README's keyword section.
     assert found / labelled >= 0.78
@@ -163,7 +163,7 @@ def test_a_term_of_the_before_state_ranks_below_one_of_the_work(extractor):
 
 
 def test_the_predicate_of_a_copular_sentence_is_announced_as_the_topic(extractor):
-    got = names(extractor, "", "먼저 Redis를 붙였습니다. 다음은 Kafka입니다.")
+    got = names(extractor, "", "Redis는 이미 있었습니다. 다음은 Kafka입니다.")
     assert got.index("Kafka") < got.index("Redis")
 
 
@@ -339,3 +339,10 @@ def test_supervised_learning_is_not_maps(extractor):
         "지도학습 모델을 다시 학습했습니다. 라벨이 있는 지도학습 데이터가 늘었습니다.",
     )
     assert "지도학습" in got and "지도" not in got
+
+
+def test_the_object_of_the_reported_work_ranks_above_a_tool_beside_it(extractor):
+    """Once each, the tool first: without the rule it would win the tie."""
+    text = "Jenkins 서버는 그대로 두었습니다. 배포 파이프라인은 Argo CD로 전환했습니다."
+    got = names(extractor, "", text)
+    assert got.index("Argo CD") < got.index("Jenkins")

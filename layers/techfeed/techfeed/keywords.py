@@ -9,8 +9,9 @@ taxonomy term marked `general` (JSON, Git, 타임아웃) must be repeated or in 
 counts a title occurrence several times and weighs each body occurrence by its role: an item of
 a comma-separated list, a mention in a sentence about how things were before the work ("기존에는
 …"), and a Korean term glued to a following noun ("채팅방") count as fractions (context, named in
-passing); the predicate of a copular sentence ("다음은 동의어 사전입니다") counts extra (announced
-as what follows). A taxonomy term whose narrower term (by name: "벡터 데이터베이스" under
+passing); the predicate of a copular sentence ("다음은 동의어 사전입니다") and the object of a verb of
+the reported work ("Kafka를 도입했습니다") count extra (announced as what follows, what the work
+was on). A taxonomy term whose narrower term (by name: "벡터 데이터베이스" under
 "데이터베이스") is also in the article yields to it.
 
 Summaries need no tokenizer (a regex sentence splitter), so importing this module is cheap and
@@ -59,6 +60,9 @@ BROADER_WEIGHT = 0.5
 # about anything) is curated only as a name, so it needs the same evidence. Its weight stays a
 # curated term's: readers do choose Android or 마이그레이션 when an article is about them.
 MIN_EVIDENCE = 2
+# The object or destination of a verb of the work the article reports ("Kafka를 도입했습니다",
+# "Redis Cluster로 옮겼습니다") is what the work was on: an occurrence there counts this much.
+WORK_WEIGHT = 3.0
 PRIOR_IDF = 2.5  # without document frequencies: a term in about one article in ten
 PRIOR_DOCUMENTS = 20  # a corpus smaller than this says little: shrink its IDF toward the prior
 RELATIVE_CUTOFF = 0.2  # keywords weaker than this share of the strongest are dropped
@@ -127,6 +131,12 @@ _BACKGROUND = re.compile(
     re.IGNORECASE,
 )
 _SUFFIXES = frozenset({"성", "화", "자", "력", "율", "률", "형", "량"})  # 확장성, 자동화
+# The work an article reports: its object or destination is what the article is about.
+_WORK_NOUNS = _words(
+    "도입 구축 전환 개선 적용 개발 설계 구현 교체 이전 마이그레이션 최적화 자동화 표준화 분리 통합 "
+    "재설계 개편 운영 선택 채택 검토 평가 측정 분석 튜닝"
+)
+_WORK_VERBS = _words("만들 바꾸 옮기 줄이 늘리 없애 고치 붙이 쓰 다루")
 
 
 @dataclass(frozen=True)
@@ -548,12 +558,15 @@ class KeywordExtractor:
         pretokenized += [(start, end, "SL") for start, end in latin]
         korean = any(_is_hangul(c) for c in sentence)
         run: list[_Unit] = []
-        for token in self._kiwi.tokenize(sentence, pretokenized=pretokenized):
+        tokens = self._kiwi.tokenize(sentence, pretokenized=pretokenized)
+        for index, token in enumerate(tokens):
             start, end = token.start, token.start + token.len
             if token.tag == "VCP":
                 marks[start] = "copula"
             elif token.tag in _NOUN_TAGS and start in glued_ends:
                 marks[start] = "noun"
+            elif token.tag in ("JKO", "JKB") and _works_on(tokens, index + 1):
+                marks[start] = "work"
             unit: _Unit | None = None
             if (start, end) in names:
                 unit = _Unit(sentence[start:end], start, end, names[start, end], True)
@@ -619,7 +632,26 @@ def _role_weight(paragraph: str, unit: _Unit, marks: dict[int, str]) -> float:
         weight *= PREDICATE_WEIGHT
     elif follower == "noun" and unit.canonical is not None:
         weight *= GLUED_WEIGHT
+    elif follower == "work":
+        weight *= WORK_WEIGHT
     return weight
+
+
+def _works_on(tokens: Any, index: int) -> bool:
+    """Whether the tokens from index are a verb of the work an article reports (도입하다,
+    전환하다, 만들다): what it takes as object or destination is what the work was on."""
+    if index >= len(tokens):
+        return False
+    token = tokens[index]
+    if token.tag == "VV":
+        return token.form in _WORK_VERBS
+    following = tokens[index + 1] if index + 1 < len(tokens) else None
+    return (
+        token.tag == "NNG"
+        and token.form in _WORK_NOUNS
+        and following is not None
+        and following.tag == "XSV"
+    )
 
 
 def _sentence_at(paragraph: str, position: int) -> str:
