@@ -4,9 +4,9 @@ Quality: tests/fixtures/keywords/**/*.json, each {"title", "text", "keywords"} l
 hand before the method saw it. The top folder's articles came first: sorted by file name, the
 even-numbered ones are the dev half (the constants in techfeed/keywords.py were tuned on it),
 the odd-numbered ones the held-out half. `later/` holds articles written and labelled after a
-tuning round (44 of the 48 by annotators who never saw the method or its taxonomy), which a later
-round did look at; `unseen/` holds 24 articles written and labelled the same way, measured once
-after the last change. Document frequencies are leave-one-out over every
+tuning round (68 of the 72 by annotators who never saw the method or its taxonomy; `r3-` marks
+the third round's), which a later round did look at; `unseen/` holds 24 articles written and
+labelled the same way, measured once after the last change. Document frequencies are leave-one-out over every
 labelled article: each is scored with the frequencies of the others (N - 1 documents), as a new
 article is scored against the corpus already stored.
 
