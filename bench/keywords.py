@@ -110,10 +110,9 @@ def scores(
 def quality(extractor: KeywordExtractor, show: str | None) -> None:
     first = load_labelled()
     dev, held_out = halves(first)
-    groups = {"dev": dev, "held-out": held_out, "first 34": first}
-    groups |= {label: part for folder, label in LATER if (part := load_labelled(FIXTURES / folder))}
-    articles = [a for part in (first, *list(groups.values())[3:]) for a in part]
-    groups["all"] = articles
+    later = {label: part for folder, label in LATER if (part := load_labelled(FIXTURES / folder))}
+    articles = [a for part in (first, *later.values()) for a in part]
+    groups = {"dev": dev, "held-out": held_out, "first 34": first, **later, "all": articles}
     predictions = predict(extractor, articles)
     taxonomy = extractor.taxonomy
 

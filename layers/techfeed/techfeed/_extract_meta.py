@@ -233,12 +233,18 @@ def _site_names(declared: list[str], site_name: str | None) -> set[str]:
 def _as_title(heading: str, declared: list[str], sites: set[str]) -> str:
     """A heading chosen as the title, as the article names itself: no section label, no
     trailing site name, capitalized as the page writes it."""
-    for separator in _TITLE_SEPARATORS:
-        head, found, tail = heading.rpartition(separator)
-        if found and len(head) >= _MIN_TITLE and tail.casefold() in sites:
-            heading = head
-            break
+    heading = _before_site_name(heading, sites, _MIN_TITLE) or heading
     return _cased(_unlabelled(heading, declared), declared)
+
+
+def _before_site_name(title: str, sites: set[str], shortest: int) -> str | None:
+    """What title says before a trailing " | Site" naming one of sites (casefolded), if at
+    least `shortest` characters are left."""
+    for separator in _TITLE_SEPARATORS:
+        head, found, tail = title.rpartition(separator)
+        if found and len(head) >= shortest and tail.casefold() in sites:
+            return head
+    return None
 
 
 def _unlabelled(heading: str, declared: list[str]) -> str:
@@ -509,10 +515,8 @@ def _loose_datetime(value: str) -> datetime | None:
 
 def _strip_site_suffix(title: str, site_name: str | None, separators: tuple[str, ...]) -> str:
     """Drop a trailing " | Site" when it names the site, or when a pipe leaves a real title."""
-    for separator in _TITLE_SEPARATORS:
-        head, found, tail = title.rpartition(separator)
-        if found and head and site_name and tail.casefold() == site_name.casefold():
-            return head
+    if site_name and (head := _before_site_name(title, {site_name.casefold()}, 1)):
+        return head
     for separator in separators:
         head, found, tail = title.rpartition(separator)
         if found and len(head) >= _MIN_TITLE and len(tail) < len(head):
