@@ -4,7 +4,7 @@ Keywords: taxonomy aliases are found first (case-insensitive, spacing-tolerant, 
 boundaries) and handed to Kiwi as pre-tokenized spans, so "TensorFlow.js" and "A/B 테스트" stay
 whole and "Kafka를" becomes Kafka; Kiwi's nouns and noun compounds are the other candidates, and
 so is a product named on a taxonomy term ("Redis Cluster" beside Redis).
-Candidates are ranked by √TF × IDF × a weight for their kind (taxonomy terms preferred); a
+A candidate's evidence is √TF × IDF × a weight for its kind (taxonomy terms preferred); a
 taxonomy term marked `general` (JSON, Git, 타임아웃) must be repeated or in the title to rank. TF
 counts a title occurrence several times and weighs each body occurrence by its role: an item of
 a comma-separated list, a mention in a sentence about how things were before the work ("기존에는
@@ -12,7 +12,10 @@ a comma-separated list, a mention in a sentence about how things were before the
 passing); the predicate of a copular sentence ("다음은 동의어 사전입니다") and the object of a verb of
 the reported work ("Kafka를 도입했습니다") count extra (announced as what follows, what the work
 was on). A taxonomy term whose narrower term (by name: "벡터 데이터베이스" under
-"데이터베이스") is also in the article yields to it.
+"데이터베이스") is also in the article yields to it. Candidates are ranked by a logistic model
+(RANKER, fitted on the labelled articles by bench/keywords_fit.py) over that evidence and what
+kind of name each is: in the title, how often, curated or general, how many words, English or an
+acronym, inside a longer name the article also uses.
 
 Summaries need no tokenizer (a regex sentence splitter), so importing this module is cheap and
 kiwipiepy is loaded only when a `KeywordExtractor` is built.
@@ -34,7 +37,7 @@ import yaml
 
 DEFAULT_TAXONOMY = Path(__file__).with_name("taxonomy.yaml")
 
-# Ranking constants, tuned on the dev half of tests/fixtures/keywords (see bench/keywords.py).
+# Evidence constants, set by hand on the dev half of tests/fixtures/keywords (bench/keywords.py).
 TITLE_WEIGHT = 2.0  # a title occurrence counts as this many body occurrences
 # An item of a comma-separated list ("PyTorch, TensorFlow, ONNX") is named in passing, not
 # discussed: it counts as this much of an occurrence.
@@ -65,7 +68,6 @@ MIN_EVIDENCE = 2
 WORK_WEIGHT = 3.0
 PRIOR_IDF = 2.5  # without document frequencies: a term in about one article in ten
 PRIOR_DOCUMENTS = 20  # a corpus smaller than this says little: shrink its IDF toward the prior
-RELATIVE_CUTOFF = 0.2  # keywords weaker than this share of the strongest are dropped
 MIN_KEYWORDS = 3
 MAX_NGRAM = 3
 
@@ -364,6 +366,7 @@ class _Candidate:
     extends: bool = False  # a product name built on a taxonomy term: kept beside that term
     passing: bool = False  # a general taxonomy term: named in passing unless repeated
     surfaces: Counter[str] = field(default_factory=Counter)
+    paragraphs: set[int] = field(default_factory=set)  # body paragraphs it occurs in, by index
 
     @property
     def name(self) -> str:
@@ -390,6 +393,57 @@ class _Unit:
     canonical: str | None = None
     specific: bool = False
     extends: bool = False  # a product name built on a taxonomy term ("Redis Cluster")
+
+
+# How readers choose among the rankable candidates: a logistic model over `_features`, fitted
+# on the labelled articles (tests/fixtures/keywords and later/, never unseen/) by
+# `bench/keywords_fit.py`, which prints this table. A keyword's score is the model's probability
+# that a reader would choose it.
+RANKER = {
+    "bias": -7.197,
+    "acronym": -0.536,
+    "body": 0.597,
+    "curated": 0.533,
+    "english": 1.275,
+    "evidence": 1.682,
+    "general": -0.89,
+    "inside": -1.143,
+    "once": 0.291,
+    "passing": -0.257,
+    "three_words": 1.039,
+    "title": 0.852,
+    "two_words": 0.952,
+}
+# Past MIN_KEYWORDS, a candidate less likely than this to be chosen is not shown.
+MIN_PROBABILITY = 0.1
+
+
+def _features(candidate: _Candidate, evidence: float, *, inside: bool) -> dict[str, float]:
+    """What the ranker knows of one candidate: the evidence score and what kind of name it is."""
+    name = candidate.name
+    words = len(name.split())
+    english = name.isascii()
+    return {
+        "evidence": math.log(evidence),
+        "title": float(candidate.title > 0),
+        "body": math.log1p(candidate.body),
+        "once": float(candidate.body == 1),
+        "curated": float(candidate.kind == "taxonomy" and not candidate.extends)
+        * float(not candidate.passing),
+        "passing": float(candidate.passing),
+        "general": float(candidate.kind == "general"),
+        "two_words": float(words == 2),
+        "three_words": float(words >= 3),
+        "english": float(english),
+        "acronym": float(english and name.replace(" ", "").isupper()),
+        "inside": float(inside),
+    }
+
+
+def _probability(features: Mapping[str, float]) -> float:
+    """The ranker's probability that a reader would choose the candidate with `features`."""
+    z = RANKER["bias"] + sum(RANKER.get(name, 0.0) * value for name, value in features.items())
+    return 1.0 / (1.0 + math.exp(-z))
 
 
 class KeywordExtractor:
@@ -420,30 +474,21 @@ class KeywordExtractor:
         `document_frequency` maps a term (as returned by `terms`) to the number of articles, out
         of `documents`, that contain it; without it a prior stands in for the IDF.
         """
-        candidates = self._candidates(title, text)
-        if isinstance(document_frequency, Mapping):
-            mapping = document_frequency
-            document_frequency = lambda key: mapping.get(key, 0)  # noqa: E731
-        present = [c.key for c in candidates.values() if c.rankable and c.kind == "taxonomy"]
-        yields = {b for k in present for b in self.taxonomy.broader.get(k, ())}
-        scored = sorted(
+        ranked = sorted(
             (
-                (
-                    self._score(c, document_frequency, documents)
-                    * (BROADER_WEIGHT if c.key in yields else 1.0),
-                    c,
+                (_probability(features), candidate)
+                for candidate, features in self._ranked_features(
+                    title, text, document_frequency, documents
                 )
-                for c in candidates.values()
-                if c.rankable
             ),
             key=lambda sc: (-sc[0], sc[1].first),
         )
         chosen: list[Keyword] = []
         keys: list[str] = []
-        for score, candidate in scored:
+        for probability, candidate in ranked:
             if len(chosen) >= limit:
                 break
-            if chosen and len(chosen) >= MIN_KEYWORDS and score < RELATIVE_CUTOFF * chosen[0].score:
+            if len(chosen) >= MIN_KEYWORDS and probability < MIN_PROBABILITY:
                 break
             if (
                 candidate.kind != "taxonomy"
@@ -451,9 +496,52 @@ class KeywordExtractor:
                 and any(candidate.key in k or k in candidate.key for k in keys)
             ):
                 continue  # "추천" beside "추천 시스템", "데이터 파이프라인" beside "데이터"
-            chosen.append(Keyword(candidate.name, round(score, 4)))
+            chosen.append(Keyword(candidate.name, round(probability, 4)))
             keys.append(candidate.key)
         return chosen
+
+    def candidate_features(
+        self,
+        title: str,
+        text: str,
+        *,
+        document_frequency: Callable[[str], int] | Mapping[str, int] | None = None,
+        documents: int = 0,
+    ) -> list[tuple[str, dict[str, float]]]:
+        """The rankable candidates of an article (by term key) with the features RANKER weighs:
+        what bench/keywords_fit.py fits the ranker on."""
+        return [
+            (c.key, f) for c, f in self._ranked_features(title, text, document_frequency, documents)
+        ]
+
+    def _ranked_features(
+        self,
+        title: str,
+        text: str,
+        document_frequency: Callable[[str], int] | Mapping[str, int] | None,
+        documents: int,
+    ) -> list[tuple[_Candidate, dict[str, float]]]:
+        candidates = self._candidates(title, text)
+        if isinstance(document_frequency, Mapping):
+            mapping = document_frequency
+            document_frequency = lambda key: mapping.get(key, 0)  # noqa: E731
+        present = [c.key for c in candidates.values() if c.rankable and c.kind == "taxonomy"]
+        yields = {b for k in present for b in self.taxonomy.broader.get(k, ())}
+        # a term inside a longer one with evidence of its own ("노드" in "노드 그룹")
+        evident = [c.key for c in candidates.values() if c.title or c.body >= MIN_EVIDENCE]
+        return [
+            (
+                c,
+                _features(
+                    c,
+                    self._evidence(c, document_frequency, documents)
+                    * (BROADER_WEIGHT if c.key in yields else 1.0),
+                    inside=any(c.key in k and c.key != k for k in evident),
+                ),
+            )
+            for c in candidates.values()
+            if c.rankable
+        ]
 
     def terms(self, title: str, text: str) -> set[str]:
         """The candidate terms of an article: what document frequencies are counted over."""
@@ -471,9 +559,10 @@ class KeywordExtractor:
         )
         return [Term(c.key, c.frequency, c.rankable) for c in candidates]
 
-    def _score(
+    def _evidence(
         self, candidate: _Candidate, df: Callable[[str], int] | None, documents: int
     ) -> float:
+        """How much the article says about a candidate: its weighted frequency, IDF and kind."""
         idf = PRIOR_IDF
         if df is not None and documents > 0:
             seen = min(max(df(candidate.key), 0), documents)
@@ -487,7 +576,7 @@ class KeywordExtractor:
         candidates: dict[str, _Candidate] = {}
         position = 0
         for in_title, part in ((True, title), (False, text)):
-            for paragraph in _paragraphs(part):
+            for number, paragraph in enumerate(_paragraphs(part)):
                 marks: dict[int, str] = {}
                 phrases = list(self._phrases(paragraph, marks))
                 for phrase in phrases:
@@ -509,6 +598,7 @@ class KeywordExtractor:
                         candidate.title += 1
                     else:
                         candidate.body += 1
+                        candidate.paragraphs.add(number)
                         listed = LIST_WEIGHT if _listed(paragraph, phrase) else 1.0
                         candidate.weighted += listed * _role_weight(paragraph, phrase, marks)
                     position += 1
