@@ -400,19 +400,19 @@ class _Unit:
 # `bench/keywords_fit.py`, which prints this table. A keyword's score is the model's probability
 # that a reader would choose it.
 RANKER = {
-    "bias": -7.197,
-    "acronym": -0.536,
-    "body": 0.597,
-    "curated": 0.533,
-    "english": 1.275,
-    "evidence": 1.682,
-    "general": -0.89,
-    "inside": -1.143,
-    "once": 0.291,
-    "passing": -0.257,
-    "three_words": 1.039,
-    "title": 0.852,
-    "two_words": 0.952,
+    "bias": -7.233,
+    "acronym": -0.436,
+    "body": 0.712,
+    "curated": 0.446,
+    "english": 1.167,
+    "evidence": 1.647,
+    "general": -0.993,
+    "inside": -1.045,
+    "once": 0.391,
+    "passing": -0.392,
+    "three_words": 0.869,
+    "title": 0.966,
+    "two_words": 0.86,
 }
 # Past MIN_KEYWORDS, a candidate less likely than this to be chosen is not shown.
 MIN_PROBABILITY = 0.1
