@@ -366,7 +366,6 @@ class _Candidate:
     extends: bool = False  # a product name built on a taxonomy term: kept beside that term
     passing: bool = False  # a general taxonomy term: named in passing unless repeated
     surfaces: Counter[str] = field(default_factory=Counter)
-    paragraphs: set[int] = field(default_factory=set)  # body paragraphs it occurs in, by index
 
     @property
     def name(self) -> str:
@@ -576,7 +575,7 @@ class KeywordExtractor:
         candidates: dict[str, _Candidate] = {}
         position = 0
         for in_title, part in ((True, title), (False, text)):
-            for number, paragraph in enumerate(_paragraphs(part)):
+            for paragraph in _paragraphs(part):
                 marks: dict[int, str] = {}
                 phrases = list(self._phrases(paragraph, marks))
                 for phrase in phrases:
@@ -598,7 +597,6 @@ class KeywordExtractor:
                         candidate.title += 1
                     else:
                         candidate.body += 1
-                        candidate.paragraphs.add(number)
                         listed = LIST_WEIGHT if _listed(paragraph, phrase) else 1.0
                         candidate.weighted += listed * _role_weight(paragraph, phrase, marks)
                     position += 1
