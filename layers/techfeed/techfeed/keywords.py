@@ -155,7 +155,7 @@ class Keyword:
     """One keyword of an article: a canonical taxonomy name or a normalised noun phrase."""
 
     name: str
-    score: float
+    score: float  # the ranker's probability that a reader would choose it
 
 
 class TaxonomyError(ValueError):
@@ -427,8 +427,9 @@ def _features(candidate: _Candidate, evidence: float, *, inside: bool) -> dict[s
         "title": float(candidate.title > 0),
         "body": math.log1p(candidate.body),
         "once": float(candidate.body == 1),
-        "curated": float(candidate.kind == "taxonomy" and not candidate.extends)
-        * float(not candidate.passing),
+        "curated": float(
+            candidate.kind == "taxonomy" and not candidate.extends and not candidate.passing
+        ),
         "passing": float(candidate.passing),
         "general": float(candidate.kind == "general"),
         "two_words": float(words == 2),
@@ -526,7 +527,7 @@ class KeywordExtractor:
             document_frequency = lambda key: mapping.get(key, 0)  # noqa: E731
         present = [c.key for c in candidates.values() if c.rankable and c.kind == "taxonomy"]
         yields = {b for k in present for b in self.taxonomy.broader.get(k, ())}
-        # a term inside a longer one with evidence of its own ("노드" in "노드 그룹")
+        # a term inside a longer one with evidence of its own ("Redis" in "Redis Cluster")
         evident = [c.key for c in candidates.values() if c.title or c.body >= MIN_EVIDENCE]
         return [
             (
