@@ -383,3 +383,13 @@ def test_a_term_inside_a_longer_name_with_evidence_of_its_own_is_marked_inside(e
     assert features["rediscluster"]["inside"] == 0.0
     got = names(extractor, "", text)
     assert got.index("Redis Cluster") < got.index("Redis")
+
+
+def test_a_product_name_is_not_shown_beside_a_longer_form_of_itself(extractor):
+    text = (
+        "Next.js App Router로 옮겼습니다. Next.js App Router는 서버 컴포넌트가 기본입니다. "
+        "Next.js App 디렉터리 구조도 바꿨습니다."
+    )
+    got = names(extractor, "Next.js App Router 전환기", text)
+    assert "Next.js App Router" in got and "Next.js" in got
+    assert "Next.js App" not in got

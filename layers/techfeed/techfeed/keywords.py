@@ -485,19 +485,25 @@ class KeywordExtractor:
         )
         chosen: list[Keyword] = []
         keys: list[str] = []
+        named: list[str] = []  # the chosen keys that are not curated terms
         for probability, candidate in ranked:
             if len(chosen) >= limit:
                 break
             if len(chosen) >= MIN_KEYWORDS and probability < MIN_PROBABILITY:
                 break
-            if (
-                candidate.kind != "taxonomy"
-                and not candidate.extends
-                and any(candidate.key in k or k in candidate.key for k in keys)
+            curated = candidate.kind == "taxonomy" and not candidate.extends
+            if not curated and any(
+                candidate.key in k or k in candidate.key
+                for k in (named if candidate.extends else keys)
             ):
-                continue  # "추천" beside "추천 시스템", "데이터 파이프라인" beside "데이터"
+                # "추천" beside "추천 시스템", "데이터 파이프라인" beside "데이터"; a product's name
+                # stands beside its taxonomy term but not beside a longer or shorter form of itself
+                # ("Next.js App" beside "Next.js App Router")
+                continue
             chosen.append(Keyword(candidate.name, round(probability, 4)))
             keys.append(candidate.key)
+            if not curated:
+                named.append(candidate.key)
         return chosen
 
     def candidate_features(
