@@ -4,16 +4,16 @@ Quality: tests/fixtures/keywords/**/*.json, each {"title", "text", "keywords"} l
 hand before the method saw it. The top folder's articles came first: sorted by file name, the
 even-numbered ones are the dev half (the evidence constants in techfeed/keywords.py were set on
 it), the odd-numbered ones the held-out half. `later/` holds articles written and labelled after
-a tuning round (116 of the 120 by annotators who never saw the method or its taxonomy; `r3-`,
-`r4-` and `r5-` mark the third to fifth rounds'), which later rounds did look at; `unseen/`
+a tuning round (212 of the 216 by annotators who never saw the method or its taxonomy; `r3-` to
+`r7-` mark the third to seventh rounds'), which later rounds did look at; `unseen/`
 holds 24 articles written and labelled the same way, measured once after the last change. The ranker
 (RANKER) is fitted on the top folder and later/ (bench/keywords_fit.py), so only unseen/ says how
 the method does on new articles. Document frequencies are leave-one-out over every labelled
 article: each is scored with the frequencies of the others (N - 1 documents), as a new article is
 scored against the corpus already stored.
 
-A second reader: `second-reader/later.json` holds keywords for 96 of the later articles (all but
-`r5-`) chosen by a second annotator who saw only each article's title and text (not its labels,
+A second reader: `second-reader/later.json` holds keywords for 96 of the later articles (those
+before `r5-`) chosen by a second annotator who saw only each article's title and text (not its labels,
 not the method); scored against the labels like the method, that row is how far two careful
 readers agree.
 

@@ -69,12 +69,13 @@ def test_labelled_set_meets_the_quality_floor(extractor):
         found += len(gold & set(got[:10]))
         labelled += len(gold)
         hits5 += sum(k in gold for k in got[:5])
-    # Goals are 0.7 and 0.8: recall@10 is 0.758, precision@5 0.753 here (DF over these 34; the
+    # Goals are 0.7 and 0.8: recall@10 is 0.731, precision@5 0.741 here (DF over these 34; the
     # bench counts DF over every labelled article). These articles are among those the ranker
     # was fitted on (bench/keywords_fit.py), so this guards against a regression, not for
-    # quality on new articles. A floor, not the figure: a change may trade a hit or two, not
-    # lose more. Precision is below its goal: see README's keyword section.
-    assert found / labelled >= 0.74
+    # quality on new articles; the ranker fitted with more blind-labelled articles scores a
+    # little lower on these, written by the taxonomy's author, and higher on new ones (README).
+    # A floor, not the figure: a change may trade a hit or two, not lose more.
+    assert found / labelled >= 0.72
     assert hits5 / (5 * len(articles)) >= 0.73
 
 

@@ -399,19 +399,19 @@ class _Unit:
 # `bench/keywords_fit.py`, which prints this table. A keyword's score is the model's probability
 # that a reader would choose it.
 RANKER = {
-    "bias": -7.233,
-    "acronym": -0.436,
-    "body": 0.712,
-    "curated": 0.446,
-    "english": 1.167,
-    "evidence": 1.647,
-    "general": -0.993,
-    "inside": -1.045,
-    "once": 0.391,
-    "passing": -0.392,
-    "three_words": 0.869,
-    "title": 0.966,
-    "two_words": 0.86,
+    "bias": -7.452,
+    "acronym": -0.407,
+    "body": 0.698,
+    "curated": -0.004,
+    "english": 1.207,
+    "evidence": 1.763,
+    "general": -1.241,
+    "inside": -1.063,
+    "once": 0.514,
+    "passing": -0.999,
+    "three_words": 0.551,
+    "title": 0.811,
+    "two_words": 0.817,
 }
 # Past MIN_KEYWORDS, a candidate less likely than this to be chosen is not shown.
 MIN_PROBABILITY = 0.1
