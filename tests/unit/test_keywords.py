@@ -394,3 +394,22 @@ def test_a_product_name_is_not_shown_beside_a_longer_form_of_itself(extractor):
     got = names(extractor, "Next.js App Router 전환기", text)
     assert "Next.js App Router" in got and "Next.js" in got
     assert "Next.js App" not in got
+
+
+def test_terms_then_keywords_of_one_article_tokenize_it_once(extractor, monkeypatch):
+    """Tagging asks for an article's terms, then its keywords: Kiwi reads the article once."""
+    calls: list[str] = []
+    tokenize = extractor._kiwi.tokenize
+
+    def counted(text: str, **kwargs: object) -> object:
+        calls.append(text)
+        return tokenize(text, **kwargs)
+
+    monkeypatch.setattr(extractor._kiwi, "tokenize", counted)
+    title, text = "Kafka 도입기 하나", "Kafka를 도입했습니다.\nRedis는 그대로 둡니다."
+    terms = extractor.weighted_terms(title, text)
+    got = names(extractor, title, text, document_frequency={t.key: 1 for t in terms}, documents=9)
+    assert "Kafka" in got
+    assert len(calls) == 3  # the title and two paragraphs, once each
+    extractor.terms("다른 글", text)
+    assert len(calls) == 6  # another article is read afresh

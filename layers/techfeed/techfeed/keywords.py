@@ -459,6 +459,9 @@ class KeywordExtractor:
             num_workers=1, load_typo_dict=False, load_multi_dict=multiword_dictionary
         )
         self._kiwi.tokenize("")  # Kiwi loads its model lazily: pay the cost here, not per article
+        # The last article's candidates: tagging asks for its terms (to fetch their document
+        # frequencies) and then its keywords, and tokenizing it once is enough.
+        self._last: tuple[tuple[str, str], dict[str, _Candidate]] | None = None
 
     def extract(
         self,
@@ -579,6 +582,14 @@ class KeywordExtractor:
         return math.sqrt(candidate.frequency) * idf * KIND_WEIGHT[candidate.kind]
 
     def _candidates(self, title: str, text: str) -> dict[str, _Candidate]:
+        last = self._last
+        if last is not None and last[0] == (title, text):
+            return last[1]
+        candidates = self._count_candidates(title, text)
+        self._last = ((title, text), candidates)
+        return candidates
+
+    def _count_candidates(self, title: str, text: str) -> dict[str, _Candidate]:
         candidates: dict[str, _Candidate] = {}
         position = 0
         for in_title, part in ((True, title), (False, text)):
