@@ -4,11 +4,12 @@ Quality: tests/fixtures/keywords/**/*.json, each {"title", "text", "keywords"} l
 hand before the method saw it. The top folder's articles came first: sorted by file name, the
 even-numbered ones are the dev half (the evidence constants in techfeed/keywords.py were set on
 it), the odd-numbered ones the held-out half. `later/` holds articles written and labelled after
-a tuning round (212 of the 216 by annotators who never saw the method or its taxonomy; `r3-` to
-`r7-` mark the third to seventh rounds'), which later rounds did look at; `unseen/`
+a tuning round (236 of the 240 by annotators who never saw the method or its taxonomy; `r3-` to
+`r8-` mark the third to eighth rounds'), which later rounds did look at; `unseen/`
 holds 24 articles written and labelled the same way, measured once after the last change. The ranker
-(RANKER) is fitted on the top folder and later/ (bench/keywords_fit.py), so only unseen/ says how
-the method does on new articles. Document frequencies are leave-one-out over every labelled
+(RANKER) and the reader choices (choices.json) are fitted on the top folder and later/
+(bench/keywords_fit.py), so only unseen/ says how the method does on new articles; a training
+article is scored with its own choices held out. Document frequencies are leave-one-out over every labelled
 article: each is scored with the frequencies of the others (N - 1 documents), as a new article is
 scored against the corpus already stored.
 
@@ -47,7 +48,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-from techfeed.keywords import KeywordExtractor, alias_key
+from techfeed.keywords import KeywordExtractor, ReaderChoices, alias_key
 
 FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "keywords"
 SECOND_READER = FIXTURES / "second-reader" / "later.json"
@@ -80,21 +81,47 @@ def halves(articles: list[Labelled]) -> tuple[list[Labelled], list[Labelled]]:
     return articles[0::2], articles[1::2]
 
 
+def own_choices(extractor: KeywordExtractor, a: Labelled) -> tuple[set[str], set[str]]:
+    """The keys an article offers the ranker (its rankable candidates) and those of them that
+    its labels name: its part of the reader choices (an alias of a label counts)."""
+    taxonomy = extractor.taxonomy
+    gold = {alias_key(taxonomy.canonical(k) or k) for k in a.keywords}
+    offered = {key for key, _ in extractor.candidate_features(a.title, a.text)}
+    return offered, offered & gold
+
+
 def predict(
-    extractor: KeywordExtractor, articles: list[Labelled], *, corpus: bool = True
+    extractor: KeywordExtractor,
+    articles: list[Labelled],
+    *,
+    corpus: bool = True,
+    choices: ReaderChoices | None = None,
+    fitted_on: list[Labelled] | None = None,
 ) -> dict[str, list[str]]:
-    """Top-10 keyword names per article, document frequencies leave-one-out (or none)."""
+    """Top-10 keyword names per article, document frequencies leave-one-out (or none).
+
+    Reader choices are the packaged ones (or `choices`), counted on `fitted_on` (by default the
+    top folder and later/): an article among those is scored with its own choices held out.
+    """
+    choices = choices if choices is not None else extractor.choices
+    fitted = {a.case for a in (fitted_on if fitted_on is not None else training())}
     terms = {a.case: extractor.terms(a.title, a.text) for a in articles}
     total = Counter(t for ts in terms.values() for t in ts)
     predictions = {}
     for a in articles:
         own = terms[a.case]
         df = {t: n - (t in own) for t, n in total.items()} if corpus else None
+        held = choices.without(*own_choices(extractor, a)) if a.case in fitted else choices
         keywords = extractor.extract(
-            a.title, a.text, document_frequency=df, documents=len(articles) - 1
+            a.title, a.text, document_frequency=df, documents=len(articles) - 1, choices=held
         )
         predictions[a.case] = [k.name for k in keywords]
     return predictions
+
+
+def training() -> list[Labelled]:
+    """The articles the ranker and the reader choices are fitted on: the top folder and later/."""
+    return load_labelled() + load_labelled(FIXTURES / "later")
 
 
 def scores(

@@ -8,14 +8,20 @@ them. The model is an L2-regularised logistic regression on standardised feature
 full-batch gradient descent (deterministic); the table it prints is in the original units, to
 paste into keywords.py.
 
+One feature is what readers chose before: per term, the training articles that offered it as a
+rankable candidate and those whose labels chose it (techfeed/choices.json, rewritten by --write).
+Each training article's own choices are held out of its features, as its document frequencies
+are, so the weight is what the counts say about an article they never saw.
+
 Cross-check: two folds on later/ (train on the first 34 and one half of later/, score the other
 half), side by side with ranking by the evidence score alone (the ranking before the model).
 
-    .venv/bin/python bench/keywords_fit.py
+    .venv/bin/python bench/keywords_fit.py [--write]
 """
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
 import sys
 from collections import Counter
@@ -27,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from techfeed import keywords
-from techfeed.keywords import KeywordExtractor, alias_key
+from techfeed.keywords import DEFAULT_CHOICES, KeywordExtractor, ReaderChoices
 
 
 def load_bench(name: str) -> ModuleType:
@@ -49,26 +55,44 @@ STEPS = 3000
 LEARNING_RATE = 0.5
 
 
+def count_choices(extractor: KeywordExtractor, articles: list[Any]) -> ReaderChoices:
+    """The reader choices of `articles`: per term key, the articles offering it, and choosing it."""
+    offered: Counter[str] = Counter()
+    chosen: Counter[str] = Counter()
+    for a in articles:
+        own_offered, own_chosen = bench.own_choices(extractor, a)
+        offered.update(own_offered)
+        chosen.update(own_chosen)
+    return ReaderChoices(dict(offered), dict(chosen))
+
+
 def examples(
-    extractor: KeywordExtractor, articles: list[Any]
+    extractor: KeywordExtractor, articles: list[Any], choices: ReaderChoices
 ) -> Iterator[tuple[dict[str, float], bool]]:
-    """(features, is a label) for every rankable candidate of every article."""
+    """(features, is a label) for every rankable candidate of every article; each article's
+    document frequencies and reader choices leave it out."""
     terms = {a.case: extractor.terms(a.title, a.text) for a in articles}
     total = Counter(t for ts in terms.values() for t in ts)
-    taxonomy = extractor.taxonomy
     for a in articles:
         own = terms[a.case]
         df = {t: n - (t in own) for t, n in total.items()}
-        gold = {alias_key(taxonomy.canonical(k) or k) for k in a.keywords}
+        offered, chosen = bench.own_choices(extractor, a)
         for key, features in extractor.candidate_features(
-            a.title, a.text, document_frequency=df, documents=len(articles) - 1
+            a.title,
+            a.text,
+            document_frequency=df,
+            documents=len(articles) - 1,
+            choices=choices.without(offered, chosen),
         ):
-            yield features, key in gold
+            yield features, key in chosen
 
 
-def fit(extractor: KeywordExtractor, articles: list[Any]) -> dict[str, float]:
-    """RANKER weights fitted on `articles`, in the features' own units."""
-    rows = list(examples(extractor, articles))
+def fit(
+    extractor: KeywordExtractor, articles: list[Any], choices: ReaderChoices
+) -> dict[str, float]:
+    """RANKER weights fitted on `articles` (with `choices` counted on them), in the features'
+    own units."""
+    rows = list(examples(extractor, articles, choices))
     names = sorted(rows[0][0])
     x = np.array([[f[n] for n in names] for f, _ in rows])
     y = np.array([float(label) for _, label in rows])
@@ -87,7 +111,8 @@ def fit(extractor: KeywordExtractor, articles: list[Any]) -> dict[str, float]:
 
 
 def cross_check(extractor: KeywordExtractor) -> None:
-    """Each half of later/ scored by a ranker fitted without it, beside the evidence score."""
+    """Each half of later/ scored by a ranker and reader choices fitted without it, beside the
+    evidence score alone."""
     first = bench.load_labelled()
     later = bench.load_labelled(bench.FIXTURES / "later")
     halves = {"later even": later[0::2], "later odd": later[1::2]}
@@ -96,12 +121,15 @@ def cross_check(extractor: KeywordExtractor) -> None:
     try:
         for name, held in halves.items():
             train = first + [a for a in later if a not in held]
+            choices = count_choices(extractor, train)
             for label, ranker in (
                 ("evidence only", {"bias": 0.0, "evidence": 1.0}),
-                ("fitted", fit(extractor, train)),
+                ("fitted", fit(extractor, train, choices)),
             ):
                 keywords.RANKER = ranker
-                predictions = bench.predict(extractor, train + held)
+                predictions = bench.predict(
+                    extractor, train + held, choices=choices, fitted_on=train
+                )
                 recall, precision, _ = bench.scores(held, predictions)
                 print(f"{name:<11} {label:<15} {recall:>10.3f} {precision:>12.3f}")
     finally:
@@ -109,13 +137,23 @@ def cross_check(extractor: KeywordExtractor) -> None:
 
 
 def main() -> None:
-    """Print the cross-check, then RANKER fitted on every training article."""
+    """Print the cross-check, then RANKER fitted on every training article; --write rewrites
+    the packaged reader choices (choices.json) from those articles."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--write", action="store_true", help=f"rewrite {DEFAULT_CHOICES.name}")
+    args = parser.parse_args()
     extractor = KeywordExtractor()
     cross_check(extractor)
-    articles = bench.load_labelled() + bench.load_labelled(bench.FIXTURES / "later")
+    articles = bench.training()
+    choices = count_choices(extractor, articles)
+    if args.write:
+        DEFAULT_CHOICES.write_text(choices.to_json(), encoding="utf-8")
+        print(f"\nwrote {DEFAULT_CHOICES} ({len(choices.offered)} terms)")
+    elif choices.offered != extractor.choices.offered or choices.chosen != extractor.choices.chosen:
+        print(f"\n{DEFAULT_CHOICES.name} is stale: run with --write, then fit again")
     print(f"\nRANKER fitted on {len(articles)} articles:")
     print("RANKER = {")
-    for name, weight in fit(extractor, articles).items():
+    for name, weight in fit(extractor, articles, choices).items():
         print(f'    "{name}": {weight},')
     print("}")
 

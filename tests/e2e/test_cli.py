@@ -367,7 +367,8 @@ def test_keywords_prints_one_json_line_per_file_and_reports_bad_files(tmp_path: 
     assert [line["file"] for line in lines] == [str(text), str(page)]
     assert all(set(line) == {"file", "keywords"} for line in lines)
     from_text, from_html = (line["keywords"] for line in lines)
-    assert 3 <= len(from_text) <= 10 and from_text[0] == "Kubernetes"
+    assert 3 <= len(from_text) <= 10 and from_text[0] in labelled["keywords"]
+    assert "Kubernetes" in from_text
     assert from_html == from_text  # the same article, whatever its wrapping
 
 

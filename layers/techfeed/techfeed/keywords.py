@@ -13,9 +13,10 @@ passing); the predicate of a copular sentence ("다음은 동의어 사전입니
 the reported work ("Kafka를 도입했습니다") count extra (announced as what follows, what the work
 was on). A taxonomy term whose narrower term (by name: "벡터 데이터베이스" under
 "데이터베이스") is also in the article yields to it. Candidates are ranked by a logistic model
-(RANKER, fitted on the labelled articles by bench/keywords_fit.py) over that evidence and what
-kind of name each is: in the title, how often, curated or general, how many words, English or an
-acronym, inside a longer name the article also uses.
+(RANKER, fitted on the labelled articles by bench/keywords_fit.py) over that evidence, what
+kind of name each is (in the title, how often, curated or general, how many words, English or an
+acronym, inside a longer name the article also uses) and how often readers chose the term in the
+labelled articles that had it (ReaderChoices, choices.json).
 
 Summaries need no tokenizer (a regex sentence splitter), so importing this module is cheap and
 kiwipiepy is loaded only when a `KeywordExtractor` is built.
@@ -24,10 +25,11 @@ kiwipiepy is loaded only when a `KeywordExtractor` is built.
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +38,7 @@ import lxml.html
 import yaml
 
 DEFAULT_TAXONOMY = Path(__file__).with_name("taxonomy.yaml")
+DEFAULT_CHOICES = Path(__file__).with_name("choices.json")
 
 # Evidence constants, set by hand on the dev half of tests/fixtures/keywords (bench/keywords.py).
 TITLE_WEIGHT = 2.0  # a title occurrence counts as this many body occurrences
@@ -70,6 +73,11 @@ PRIOR_IDF = 2.5  # without document frequencies: a term in about one article in 
 PRIOR_DOCUMENTS = 20  # a corpus smaller than this says little: shrink its IDF toward the prior
 MIN_KEYWORDS = 3
 MAX_NGRAM = 3
+# How many labelled articles' worth of trust the average term's choice rate gets against a
+# term's own record (ReaderChoices): a term offered in n articles and chosen in c of them has
+# the prior (c + CHOICE_SMOOTHING * rate) / (n + CHOICE_SMOOTHING).
+CHOICE_SMOOTHING = 5.0
+_DEFAULT_CHOICE_RATE = 0.1
 
 _HANGUL = "가-힣"
 _LATIN_OR_DIGIT = re.compile(r"[A-Za-z0-9]")
@@ -132,6 +140,17 @@ _BACKGROUND = re.compile(
     r"\bpreviously\b|\bused to\b|\boriginally\b|\bat first\b",
     re.IGNORECASE,
 )
+# What an English word hyphenated to a term says of it ("Kafka-based", "cloud-native").
+_JOINED_MODIFIERS = _words(
+    "based backed driven like friendly compatible native only specific level side wide aware "
+    "first powered enabled ready style related heavy free safe"
+)
+_PLAIN_WORD = re.compile(r"(?<![\w.])[A-Za-z][a-z'’]*(?![\w.])|(?<![\w.])[가-힣]+")
+# Words a headline leaves in lower case ("Moving to Kafka from RabbitMQ").
+_HEADLINE_LOWER = _words(
+    "a an the and or but nor for of in on at to by with from as vs via into per"
+)
+_HEADLINE_SHARE = 0.8
 _SUFFIXES = frozenset({"성", "화", "자", "력", "율", "률", "형", "량"})  # 확장성, 자동화
 # The work an article reports: its object or destination is what the article is about.
 _WORK_NOUNS = _words(
@@ -178,6 +197,7 @@ class Taxonomy:
 
     terms: tuple[TaxonomyTerm, ...]
     _by_alias: dict[str, str] = field(init=False, repr=False, compare=False)
+    _spellings: dict[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
     general: frozenset[str] = field(init=False, repr=False, compare=False)  # canonical names
     broader: dict[str, frozenset[str]] = field(init=False, repr=False, compare=False)
     _loose: re.Pattern[str] = field(init=False, repr=False, compare=False)
@@ -205,6 +225,10 @@ class Taxonomy:
         # Case-insensitive by lowering ASCII in the text, not by re.IGNORECASE, which makes the
         # character classes of thousands of aliases slow to compile.
         object.__setattr__(self, "_by_alias", by_alias)
+        spellings_of: dict[str, list[str]] = {}
+        for key, name in by_alias.items():
+            spellings_of.setdefault(alias_key(name), []).append(key)
+        object.__setattr__(self, "_spellings", {k: tuple(v) for k, v in spellings_of.items()})
         object.__setattr__(self, "general", frozenset(t.name for t in self.terms if t.general))
         object.__setattr__(self, "broader", _broader(self.terms, by_alias))
         object.__setattr__(self, "_loose", re.compile(_trie_pattern(loose, plural=True)))
@@ -217,6 +241,11 @@ class Taxonomy:
         if name is None and key.endswith("s"):
             name = self._by_alias.get(key[:-1]) or self._by_alias.get(key[:-2])
         return name
+
+    def spellings(self, key: str) -> tuple[str, ...]:
+        """The keys of every spelling of the term whose canonical name has `key` (none if no
+        term has it): a term renamed keeps what was recorded under its old name."""
+        return self._spellings.get(key, ())
 
     def find(self, text: str) -> list[tuple[int, int, str]]:
         """Alias occurrences in `text` as (start, end, canonical name): leftmost, longest."""
@@ -334,6 +363,61 @@ def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
     )
 
 
+@dataclass(frozen=True)
+class ReaderChoices:
+    """How often readers chose each term (by key) when a labelled article had it as a rankable
+    candidate: `offered` articles, `chosen` of them. bench/keywords_fit.py counts choices.json."""
+
+    offered: Mapping[str, int]
+    chosen: Mapping[str, int]
+    # One article's offered and chosen keys, not counted (`without`).
+    held_out: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset())
+
+    def logit(self, key: str, spellings: Iterable[str] = ()) -> float:
+        """Log-odds that a reader chooses the term: its own record (under `key`, else under the
+        first of its other `spellings` recorded), smoothed toward the rate of every term (a term
+        never seen before gets that rate)."""
+        if key not in self.offered:
+            key = next((k for k in spellings if k in self.offered), key)
+        offered_out, chosen_out = self.held_out
+        offered = sum(self.offered.values()) - len(offered_out)
+        chosen = sum(self.chosen.values()) - len(chosen_out)
+        rate = chosen / offered if offered > 0 else _DEFAULT_CHOICE_RATE
+        rate = min(max(rate, 0.01), 0.99)
+        seen = self.offered.get(key, 0) - (key in offered_out)
+        picked = self.chosen.get(key, 0) - (key in chosen_out)
+        p = (picked + CHOICE_SMOOTHING * rate) / (seen + CHOICE_SMOOTHING)
+        return math.log(p / (1 - p))
+
+    def without(self, offered: Iterable[str], chosen: Iterable[str]) -> ReaderChoices:
+        """These counts less one labelled article's: that article scored as if new."""
+        return dataclasses.replace(self, held_out=(frozenset(offered), frozenset(chosen)))
+
+    def to_json(self) -> str:
+        """choices.json: one line per term, sorted, [offered, chosen]."""
+        lines = ",\n".join(
+            f"  {json.dumps(key, ensure_ascii=False)}: [{n}, {self.chosen.get(key, 0)}]"
+            for key, n in sorted(self.offered.items())
+        )
+        return "{\n" + lines + "\n}\n"
+
+
+def load_choices(path: str | Path | None = None) -> ReaderChoices:
+    """Read a choices file (the packaged `choices.json` by default): {key: [offered, chosen]}."""
+    source = Path(path) if path is not None else DEFAULT_CHOICES
+    data = json.loads(source.read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or not all(
+        isinstance(v, list) and len(v) == 2 and all(isinstance(n, int) for n in v) and v[0] >= v[1]
+        for v in data.values()
+    ):
+        raise ValueError(
+            f"{source}: expected {{term key: [offered, chosen]}} with chosen <= offered"
+        )
+    return ReaderChoices(
+        {key: v[0] for key, v in data.items()}, {key: v[1] for key, v in data.items() if v[1]}
+    )
+
+
 def _term(entry: Any, index: int) -> TaxonomyTerm:
     """One taxonomy entry: `[name, alias, ...]` or `{name, aliases, match_case}`."""
     if isinstance(entry, list):
@@ -399,31 +483,36 @@ class _Unit:
 # `bench/keywords_fit.py`, which prints this table. A keyword's score is the model's probability
 # that a reader would choose it.
 RANKER = {
-    "bias": -7.452,
-    "acronym": -0.407,
-    "body": 0.698,
-    "curated": -0.004,
-    "english": 1.207,
-    "evidence": 1.763,
-    "general": -1.241,
-    "inside": -1.063,
-    "once": 0.514,
-    "passing": -0.999,
-    "three_words": 0.551,
-    "title": 0.811,
-    "two_words": 0.817,
+    "bias": -5.487,
+    "acronym": -0.106,
+    "body": 0.66,
+    "chosen": 1.274,
+    "curated": -1.153,
+    "english": 0.716,
+    "evidence": 2.175,
+    "general": -0.665,
+    "inside": -1.001,
+    "once": 0.572,
+    "passing": -1.806,
+    "three_words": -0.168,
+    "title": 0.671,
+    "two_words": 0.452,
 }
 # Past MIN_KEYWORDS, a candidate less likely than this to be chosen is not shown.
 MIN_PROBABILITY = 0.1
 
 
-def _features(candidate: _Candidate, evidence: float, *, inside: bool) -> dict[str, float]:
-    """What the ranker knows of one candidate: the evidence score and what kind of name it is."""
+def _features(
+    candidate: _Candidate, evidence: float, *, inside: bool, chosen: float
+) -> dict[str, float]:
+    """What the ranker knows of one candidate: the evidence score, what kind of name it is and
+    how often readers chose it before (`chosen`, a ReaderChoices logit)."""
     name = candidate.name
     words = len(name.split())
     english = name.isascii()
     return {
         "evidence": math.log(evidence),
+        "chosen": chosen,
         "title": float(candidate.title > 0),
         "body": math.log1p(candidate.body),
         "once": float(candidate.body == 1),
@@ -450,11 +539,16 @@ class KeywordExtractor:
     """Korean and English keyword extraction over one Kiwi instance (expensive: one per process)."""
 
     def __init__(
-        self, taxonomy: Taxonomy | None = None, *, multiword_dictionary: bool = False
+        self,
+        taxonomy: Taxonomy | None = None,
+        *,
+        multiword_dictionary: bool = False,
+        choices: ReaderChoices | None = None,
     ) -> None:
         from kiwipiepy import Kiwi
 
         self.taxonomy = taxonomy if taxonomy is not None else load_taxonomy()
+        self.choices = choices if choices is not None else load_choices()
         self._kiwi: Any = Kiwi(
             num_workers=1, load_typo_dict=False, load_multi_dict=multiword_dictionary
         )
@@ -471,17 +565,23 @@ class KeywordExtractor:
         document_frequency: Callable[[str], int] | Mapping[str, int] | None = None,
         documents: int = 0,
         limit: int = 10,
+        choices: ReaderChoices | None = None,
     ) -> list[Keyword]:
         """Up to `limit` canonical keywords of an article, strongest first.
 
         `document_frequency` maps a term (as returned by `terms`) to the number of articles, out
-        of `documents`, that contain it; without it a prior stands in for the IDF.
+        of `documents`, that contain it; without it a prior stands in for the IDF. `choices`
+        stands in for the packaged reader choices (a labelled article scored as if new).
         """
         ranked = sorted(
             (
                 (_probability(features), candidate)
                 for candidate, features in self._ranked_features(
-                    title, text, document_frequency, documents
+                    title,
+                    text,
+                    document_frequency,
+                    documents,
+                    choices if choices is not None else self.choices,
                 )
             ),
             key=lambda sc: (-sc[0], sc[1].first),
@@ -516,11 +616,19 @@ class KeywordExtractor:
         *,
         document_frequency: Callable[[str], int] | Mapping[str, int] | None = None,
         documents: int = 0,
+        choices: ReaderChoices | None = None,
     ) -> list[tuple[str, dict[str, float]]]:
         """The rankable candidates of an article (by term key) with the features RANKER weighs:
         what bench/keywords_fit.py fits the ranker on."""
         return [
-            (c.key, f) for c, f in self._ranked_features(title, text, document_frequency, documents)
+            (c.key, f)
+            for c, f in self._ranked_features(
+                title,
+                text,
+                document_frequency,
+                documents,
+                choices if choices is not None else self.choices,
+            )
         ]
 
     def _ranked_features(
@@ -529,6 +637,7 @@ class KeywordExtractor:
         text: str,
         document_frequency: Callable[[str], int] | Mapping[str, int] | None,
         documents: int,
+        choices: ReaderChoices,
     ) -> list[tuple[_Candidate, dict[str, float]]]:
         candidates = self._candidates(title, text)
         if isinstance(document_frequency, Mapping):
@@ -546,6 +655,7 @@ class KeywordExtractor:
                     self._evidence(c, document_frequency, documents)
                     * (BROADER_WEIGHT if c.key in yields else 1.0),
                     inside=any(c.key in k and c.key != k for k in evident),
+                    chosen=choices.logit(c.key, self.taxonomy.spellings(c.key)),
                 ),
             )
             for c in candidates.values()
@@ -618,6 +728,12 @@ class KeywordExtractor:
                         listed = LIST_WEIGHT if _listed(paragraph, phrase) else 1.0
                         candidate.weighted += listed * _role_weight(paragraph, phrase, marks)
                     position += 1
+        if _headline_cased(title):
+            # A headline capitalizes every word ("What We Got Right"): an English name found
+            # only there is a name only if the body writes it as one too.
+            for key, c in list(candidates.items()):
+                if not c.body and (c.kind != "taxonomy" or c.extends) and c.name.isascii():
+                    del candidates[key]
         return candidates
 
     def _phrases(self, sentence: str, marks: dict[int, str]) -> Iterator[_Unit]:
@@ -651,17 +767,29 @@ class KeywordExtractor:
     def _noun_runs(self, sentence: str, marks: dict[int, str]) -> Iterator[list[_Unit]]:
         """Maximal runs of adjacent noun units (joined or one space apart)."""
         names = {(start, end): name for start, end, name in self.taxonomy.find(sentence)}
+        words = list(_LATIN_WORD.finditer(sentence))
+        for m in words:
+            if _names_its_own(m[0], [(s - m.start(), e - m.start()) for s, e in names]):
+                # "spark-operator", "hls.js", "catalog-info.yaml": the word, not Spark or YAML
+                names = {(s, e): n for (s, e), n in names.items() if e <= m.start() or s >= m.end()}
         glued_ends = {end for _, end in names if _is_hangul(sentence[end - 1])}
         taken = [range(start, end) for start, end in names]
         # Kiwi mangles English ("st", "ore."): Latin words go in whole, like taxonomy matches.
         latin = {
             (m.start(), m.end()): _SENTENCE_START.search(sentence[: m.start()]) is not None
-            for m in _LATIN_WORD.finditer(sentence)
+            for m in words
             # Kiwi refuses overlapping spans: a word holding a match inside it is the match's.
             if not any(m.start() < r.stop and r.start < m.end() for r in taken)
         }
         pretokenized = [(start, end, "NNP") for start, end in names]
         pretokenized += [(start, end, "SL") for start, end in latin]
+        # What such a word holds besides the match ("Kafka-based") is no word of its own.
+        pretokenized += [
+            (start, end, "SW")
+            for m in words
+            if (m.start(), m.end()) not in latin
+            for start, end in _remainders(m.start(), m.end(), taken)
+        ]
         korean = any(_is_hangul(c) for c in sentence)
         run: list[_Unit] = []
         tokens = self._kiwi.tokenize(sentence, pretokenized=pretokenized)
@@ -694,6 +822,33 @@ class KeywordExtractor:
             run.append(unit)
         if run:
             yield run
+
+
+def _names_its_own(word: str, matches: list[tuple[int, int]]) -> bool:
+    """Whether a Latin word joined by "." "-" "_" names a thing of its own rather than the
+    taxonomy match inside it (offsets in the word): "spark-operator", "hls.js", but not
+    "Kafka-based" or "MySQL/Aurora"."""
+    inside = sorted((s, e) for s, e in matches if s >= 0 and e <= len(word) and e - s < len(word))
+    if not inside or "/" in word:
+        return False
+    pieces, position = [], 0
+    for start, end in inside:
+        pieces.append(word[position:start])
+        position = end
+    pieces.append(word[position:])
+    rest = [p for p in re.split(r"[._\s-]", " ".join(pieces)) if p]
+    return bool(rest) and not all(p.casefold() in _JOINED_MODIFIERS for p in rest)
+
+
+def _remainders(start: int, end: int, taken: list[range]) -> Iterator[tuple[int, int]]:
+    """The pieces of start..end outside the `taken` ranges."""
+    position = start
+    for r in sorted((t for t in taken if t.start < end and start < t.stop), key=lambda t: t.start):
+        if r.start > position:
+            yield position, r.start
+        position = max(position, r.stop)
+    if position < end:
+        yield position, end
 
 
 def _product_names(sentence: str, run: list[_Unit], i: int) -> Iterator[_Unit]:
@@ -786,6 +941,13 @@ def _keeps_alone(word: str) -> bool:
     if _is_hangul(word[0]):
         return len(word) >= 2
     return len(word) >= 2 and not word.isdigit()
+
+
+def _headline_cased(line: str) -> bool:
+    """Whether an English line capitalizes its words as a headline does ("What We Got Right
+    and Wrong"): at least three words besides the short ones, nearly all capitalized."""
+    words = [w for w in _PLAIN_WORD.findall(line) if w.casefold() not in _HEADLINE_LOWER]
+    return len(words) >= 3 and sum(w[0].isupper() for w in words) >= _HEADLINE_SHARE * len(words)
 
 
 def _english_term(form: str, korean: bool, sentence_start: bool) -> bool:
