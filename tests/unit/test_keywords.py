@@ -449,6 +449,16 @@ def test_a_headline_capitalizes_words_that_are_not_names(extractor):
     assert not {"Right", "Wrong", "LLM Features", "Got Right"} & set(got)
 
 
+def test_a_korean_term_that_only_starts_a_longer_word_is_not_matched_there(extractor):
+    """인증서 (a certificate) is not 인증 (authentication); 인증을 is."""
+    text = "인증서 만료로 장애가 났습니다. 인증서 갱신을 자동화했고 인증을 다시 설계했습니다."
+    candidates = extractor.terms("", text)
+    assert {"인증서", "인증서만료", "인증"} <= candidates
+    assert "서만료" not in candidates and "서" not in candidates
+    got = names(extractor, "인증서 자동 갱신", text)
+    assert got and not any(name == "서" or name.startswith("서 ") for name in got)
+
+
 def test_a_word_built_on_a_term_names_a_thing_of_its_own(extractor):
     text = (
         "spark-operator로 잡을 제출합니다. spark-operator가 재시도를 맡습니다. "

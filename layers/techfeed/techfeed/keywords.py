@@ -140,6 +140,7 @@ _BACKGROUND = re.compile(
     r"\bpreviously\b|\bused to\b|\boriginally\b|\bat first\b",
     re.IGNORECASE,
 )
+_MAX_REMEMBERED_WORDS = 50_000
 # What an English word hyphenated to a term says of it ("Kafka-based", "cloud-native").
 _JOINED_MODIFIERS = _words(
     "based backed driven like friendly compatible native only specific level side wide aware "
@@ -483,20 +484,20 @@ class _Unit:
 # `bench/keywords_fit.py`, which prints this table. A keyword's score is the model's probability
 # that a reader would choose it.
 RANKER = {
-    "bias": -5.487,
-    "acronym": -0.106,
-    "body": 0.66,
-    "chosen": 1.274,
-    "curated": -1.153,
-    "english": 0.716,
-    "evidence": 2.175,
-    "general": -0.665,
-    "inside": -1.001,
-    "once": 0.572,
-    "passing": -1.806,
-    "three_words": -0.168,
-    "title": 0.671,
-    "two_words": 0.452,
+    "bias": -5.48,
+    "acronym": -0.11,
+    "body": 0.693,
+    "chosen": 1.267,
+    "curated": -1.114,
+    "english": 0.71,
+    "evidence": 2.147,
+    "general": -0.723,
+    "inside": -0.967,
+    "once": 0.578,
+    "passing": -1.814,
+    "three_words": -0.156,
+    "title": 0.69,
+    "two_words": 0.449,
 }
 # Past MIN_KEYWORDS, a candidate less likely than this to be chosen is not shown.
 MIN_PROBABILITY = 0.1
@@ -556,6 +557,8 @@ class KeywordExtractor:
         # The last article's candidates: tagging asks for its terms (to fetch their document
         # frequencies) and then its keywords, and tokenizing it once is enough.
         self._last: tuple[tuple[str, str], dict[str, _Candidate]] | None = None
+        # Whether Kiwi reads a Korean word as one longer noun than a match at its start, by word.
+        self._longer_words: dict[tuple[str, int], bool] = {}
 
     def extract(
         self,
@@ -764,6 +767,21 @@ class KeywordExtractor:
                             phrase, gram[0].start, gram[-1].end, None, size > 1 or gram[0].specific
                         )
 
+    def _starts_longer_word(self, sentence: str, start: int, end: int) -> bool:
+        """Whether a Hangul match at start..end is only the start of a longer noun Kiwi knows."""
+        found = _word_after(sentence, start, end)
+        if found is None:
+            return False
+        longer = self._longer_words.get(found)
+        if longer is None:
+            word, length = found
+            first = self._kiwi.tokenize(word)[0]
+            longer = first.tag in _NOUN_TAGS and first.start == 0 and first.len > length
+            if len(self._longer_words) >= _MAX_REMEMBERED_WORDS:
+                self._longer_words.clear()
+            self._longer_words[found] = longer
+        return longer
+
     def _noun_runs(self, sentence: str, marks: dict[int, str]) -> Iterator[list[_Unit]]:
         """Maximal runs of adjacent noun units (joined or one space apart)."""
         names = {(start, end): name for start, end, name in self.taxonomy.find(sentence)}
@@ -772,6 +790,10 @@ class KeywordExtractor:
             if _names_its_own(m[0], [(s - m.start(), e - m.start()) for s, e in names]):
                 # "spark-operator", "hls.js", "catalog-info.yaml": the word, not Spark or YAML
                 names = {(s, e): n for (s, e), n in names.items() if e <= m.start() or s >= m.end()}
+        # "인증" in 인증서, "로그" in 로그인: a match that only starts a longer word is no match
+        names = {
+            (s, e): n for (s, e), n in names.items() if not self._starts_longer_word(sentence, s, e)
+        }
         glued_ends = {end for _, end in names if _is_hangul(sentence[end - 1])}
         taken = [range(start, end) for start, end in names]
         # Kiwi mangles English ("st", "ore."): Latin words go in whole, like taxonomy matches.
@@ -822,6 +844,18 @@ class KeywordExtractor:
             run.append(unit)
         if run:
             yield run
+
+
+def _word_after(sentence: str, start: int, end: int) -> tuple[str, int] | None:
+    """The Korean word that a Hangul match at start..end runs into (the match's last word and
+    what follows it unspaced), with the match's length in it; None if nothing follows."""
+    if not (_is_hangul(sentence[end - 1]) and end < len(sentence) and _is_hangul(sentence[end])):
+        return None
+    first = max(start, sentence.rfind(" ", start, end) + 1)
+    last = end
+    while last < len(sentence) and _is_hangul(sentence[last]):
+        last += 1
+    return sentence[first:last], end - first
 
 
 def _names_its_own(word: str, matches: list[tuple[int, int]]) -> bool:
