@@ -64,12 +64,12 @@ def test_labelled_set_meets_the_quality_floor(extractor):
     bench = _load_bench("keywords")
     first = bench.load_labelled()
     recall, precision, _ = bench.scores(first, bench.predict(extractor, bench.training()))
-    # Goals are 0.7 and 0.8: recall@10 is 0.767, precision@5 0.753 here. These articles are
+    # Goals are 0.7 and 0.8: recall@10 is 0.758, precision@5 0.765 here. These articles are
     # among those the ranker was fitted on (bench/keywords_fit.py), so this guards against a
     # regression, not for quality on new articles (README: unseen/).
     # A floor, not the figure: a change may trade a hit or two, not lose more.
-    assert recall >= 0.75
-    assert precision >= 0.74
+    assert recall >= 0.74
+    assert precision >= 0.75
 
 
 def _load_bench(name: str) -> Any:

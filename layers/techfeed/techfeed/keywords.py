@@ -484,20 +484,20 @@ class _Unit:
 # `bench/keywords_fit.py`, which prints this table. A keyword's score is the model's probability
 # that a reader would choose it.
 RANKER = {
-    "bias": -5.48,
-    "acronym": -0.11,
-    "body": 0.693,
-    "chosen": 1.267,
-    "curated": -1.114,
-    "english": 0.71,
-    "evidence": 2.147,
-    "general": -0.723,
-    "inside": -0.967,
-    "once": 0.578,
-    "passing": -1.814,
-    "three_words": -0.156,
-    "title": 0.69,
-    "two_words": 0.449,
+    "bias": -5.413,
+    "acronym": -0.109,
+    "body": 0.673,
+    "chosen": 1.28,
+    "curated": -1.056,
+    "english": 0.709,
+    "evidence": 2.107,
+    "general": -0.66,
+    "inside": -0.955,
+    "once": 0.529,
+    "passing": -1.823,
+    "three_words": -0.198,
+    "title": 0.755,
+    "two_words": 0.44,
 }
 # Past MIN_KEYWORDS, a candidate less likely than this to be chosen is not shown.
 MIN_PROBABILITY = 0.1
