@@ -373,6 +373,14 @@ class ReaderChoices:
     chosen: Mapping[str, int]
     # One article's offered and chosen keys, not counted (`without`).
     held_out: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset())
+    rate: float = field(init=False, compare=False)  # of every term offered, the share chosen
+
+    def __post_init__(self) -> None:
+        offered_out, chosen_out = self.held_out
+        offered = sum(self.offered.values()) - len(offered_out)
+        chosen = sum(self.chosen.values()) - len(chosen_out)
+        rate = chosen / offered if offered > 0 else _DEFAULT_CHOICE_RATE
+        object.__setattr__(self, "rate", min(max(rate, 0.01), 0.99))
 
     def logit(self, key: str, spellings: Iterable[str] = ()) -> float:
         """Log-odds that a reader chooses the term: its own record (under `key`, else under the
@@ -381,13 +389,9 @@ class ReaderChoices:
         if key not in self.offered:
             key = next((k for k in spellings if k in self.offered), key)
         offered_out, chosen_out = self.held_out
-        offered = sum(self.offered.values()) - len(offered_out)
-        chosen = sum(self.chosen.values()) - len(chosen_out)
-        rate = chosen / offered if offered > 0 else _DEFAULT_CHOICE_RATE
-        rate = min(max(rate, 0.01), 0.99)
         seen = self.offered.get(key, 0) - (key in offered_out)
         picked = self.chosen.get(key, 0) - (key in chosen_out)
-        p = (picked + CHOICE_SMOOTHING * rate) / (seen + CHOICE_SMOOTHING)
+        p = (picked + CHOICE_SMOOTHING * self.rate) / (seen + CHOICE_SMOOTHING)
         return math.log(p / (1 - p))
 
     def without(self, offered: Iterable[str], chosen: Iterable[str]) -> ReaderChoices:
