@@ -5,11 +5,11 @@ boundaries) and handed to Kiwi as pre-tokenized spans, so "TensorFlow.js" and "A
 whole and "Kafka를" becomes Kafka; Kiwi's nouns and noun compounds are the other candidates, and
 so is a product named on a taxonomy term ("Redis Cluster" beside Redis).
 A candidate's evidence is √TF × IDF × a weight for its kind (taxonomy terms preferred); a
-taxonomy term marked `general` (JSON, Git, 타임아웃) must be repeated or in the title to rank. TF
-counts a title occurrence several times and weighs each body occurrence by its role: an item of
-a comma-separated list, a mention in a sentence about how things were before the work ("기존에는
-…"), and a Korean term glued to a following noun ("채팅방") count as fractions (context, named in
-passing); the predicate of a copular sentence ("다음은 동의어 사전입니다") and the object of a verb of
+taxonomy term marked `general` (JSON, Git, 타임아웃) must be repeated or in the title to rank, as
+must a common Korean noun. TF counts a title occurrence several times and weighs each body
+occurrence by its role: an item of a comma-separated list, a mention in a sentence about how
+things were before the work ("기존에는 …"), and a Korean term glued to a following noun ("채팅방")
+count as fractions (context, named in passing); the predicate of a copular sentence ("다음은 동의어 사전입니다") and the object of a verb of
 the reported work ("Kafka를 도입했습니다") count extra (announced as what follows, what the work
 was on). A taxonomy term whose narrower term (by name: "벡터 데이터베이스" under
 "데이터베이스") is also in the article yields to it. Candidates are ranked by a logistic model
@@ -61,8 +61,9 @@ GLUED_WEIGHT = 0.25
 # 데이터베이스, 인증 beside 다중 인증): its score is multiplied by this. Narrower is derived from
 # the names alone: a term one of whose spellings ends in another term's spelling as whole words.
 BROADER_WEIGHT = 0.5
-# A term ranks with this many body occurrences (or one in the title) unless it is curated; a
-# taxonomy term marked general (JSON, Git, 타임아웃, 데이터베이스: named in passing by articles
+# A term ranks with this many body occurrences (or one in the title) unless it is curated or a
+# specific name (named once, it is ranked like the rest: the ranker weighs "once"); a common
+# Korean noun needs them, and a taxonomy term marked general (JSON, Git, 타임아웃, 데이터베이스: named in passing by articles
 # about anything) is curated only as a name, so it needs the same evidence. Its weight stays a
 # curated term's: readers do choose Android or 마이그레이션 when an article is about them.
 MIN_EVIDENCE = 2
@@ -466,9 +467,11 @@ class _Candidate:
 
     @property
     def rankable(self) -> bool:
-        """Evidence enough to be a keyword: a curated topic, or in the title, or repeated."""
+        """Evidence enough to be a keyword: a curated topic or a specific name (a proper noun,
+        a compound, a foreign word: named once, it may still be the subject), or in the title,
+        or repeated."""
         curated = self.kind == "taxonomy" and not self.extends and not self.passing
-        return curated or self.title > 0 or self.body >= MIN_EVIDENCE
+        return curated or self.kind == "specific" or self.title > 0 or self.body >= MIN_EVIDENCE
 
 
 @dataclass(frozen=True)
@@ -488,20 +491,20 @@ class _Unit:
 # `bench/keywords_fit.py`, which prints this table. A keyword's score is the model's probability
 # that a reader would choose it.
 RANKER = {
-    "bias": -5.413,
-    "acronym": -0.109,
-    "body": 0.673,
-    "chosen": 1.28,
-    "curated": -1.056,
-    "english": 0.709,
-    "evidence": 2.107,
-    "general": -0.66,
-    "inside": -0.955,
-    "once": 0.529,
-    "passing": -1.823,
-    "three_words": -0.198,
-    "title": 0.755,
-    "two_words": 0.44,
+    "bias": -4.851,
+    "acronym": -0.089,
+    "body": 0.501,
+    "chosen": 1.185,
+    "curated": -1.017,
+    "english": 1.233,
+    "evidence": 2.072,
+    "general": -0.233,
+    "inside": -0.867,
+    "once": -0.098,
+    "passing": -2.268,
+    "three_words": -0.437,
+    "title": 1.053,
+    "two_words": 0.348,
 }
 # Past MIN_KEYWORDS, a candidate less likely than this to be chosen is not shown.
 MIN_PROBABILITY = 0.1
