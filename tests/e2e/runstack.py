@@ -6,6 +6,8 @@ import os
 import re
 import subprocess
 import sys
+import threading
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -34,6 +36,7 @@ def running_stack(home: Path, sources_yaml: str, allow_host: str) -> Iterator[di
         stderr=subprocess.STDOUT,
         text=True,
     )
+    log: deque[str] | None = None
     try:
         assert process.stdout is not None
         banner = ""
@@ -43,10 +46,19 @@ def running_stack(home: Path, sources_yaml: str, allow_host: str) -> Iterator[di
             banner += line
         url = re.search(r"API on (http://127\.0\.0\.1:\d+)", banner)
         assert url is not None, banner
+        # Keep reading what it logs: a full pipe would block the server mid-request.
+        log = deque(maxlen=200)
+        threading.Thread(target=log.extend, args=(process.stdout,), daemon=True).start()
         yield {"url": url.group(1), "banner": banner, "home": home, "env": env, "args": args}
     finally:
         process.terminate()
-        process.wait(timeout=20)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            tail = "".join(log) if log is not None else ""
+            message = f"techfeed run did not stop on SIGTERM; its last lines:\n{tail}"
+            raise AssertionError(message) from None
 
 
 def seed(state_dir: Path, articles: list[Article], content_html: str = "<p>본문</p>") -> None:

@@ -74,6 +74,7 @@ def _quiet_handlers(verbose: bool) -> None:
 WEB_DIR = Path(__file__).resolve().parents[4] / "web"
 # How long stopping waits for crawls in flight (each bounded by the fetch timeouts).
 SHUTDOWN_SECONDS = 60
+SIGNAL_POLL_SECONDS = 0.5  # how often the waiting main thread looks for a signal
 
 
 def run_stack(
@@ -126,7 +127,10 @@ def run_stack(
         print("techfeed: tagging new articles from the table's stream")
         print("techfeed: running; Ctrl-C to stop", flush=True)
         try:
-            stop.wait()
+            # Waking now and then runs the SIGTERM handler: the kernel may deliver the signal to
+            # any thread, and a main thread blocked in an untimed wait would never run it.
+            while not stop.wait(timeout=SIGNAL_POLL_SECONDS):
+                pass
         finally:
             gateway.stop()
             scheduler.stop()
