@@ -587,11 +587,7 @@ class KeywordExtractor:
             (
                 (_probability(features), candidate)
                 for candidate, features in self._ranked_features(
-                    title,
-                    text,
-                    document_frequency,
-                    documents,
-                    choices if choices is not None else self.choices,
+                    title, text, document_frequency, documents, choices
                 )
             ),
             key=lambda sc: (-sc[0], sc[1].first),
@@ -632,13 +628,7 @@ class KeywordExtractor:
         what bench/keywords_fit.py fits the ranker on."""
         return [
             (c.key, f)
-            for c, f in self._ranked_features(
-                title,
-                text,
-                document_frequency,
-                documents,
-                choices if choices is not None else self.choices,
-            )
+            for c, f in self._ranked_features(title, text, document_frequency, documents, choices)
         ]
 
     def _ranked_features(
@@ -647,8 +637,9 @@ class KeywordExtractor:
         text: str,
         document_frequency: Callable[[str], int] | Mapping[str, int] | None,
         documents: int,
-        choices: ReaderChoices,
+        choices: ReaderChoices | None,
     ) -> list[tuple[_Candidate, dict[str, float]]]:
+        choices = choices if choices is not None else self.choices
         candidates = self._candidates(title, text)
         if isinstance(document_frequency, Mapping):
             mapping = document_frequency
