@@ -460,6 +460,26 @@ def test_a_korean_term_that_only_starts_a_longer_word_is_not_matched_there(extra
     assert got and not any(name == "서" or name.startswith("서 ") for name in got)
 
 
+def test_a_particle_kiwi_leaves_on_a_noun_is_not_part_of_it(extractor):
+    """Before a word Kiwi does not know (래그), it reads 서버의 as one noun: read alone it is
+    서버 and the particle 의."""
+    title = "배틀로얄 서버의 래그 보상 구현기"
+    candidates = extractor.terms(title, "배틀로얄 서버의 래그 보상을 구현했습니다.")
+    assert "서버" in candidates
+    assert not any(key.endswith("서버의") for key in candidates)
+    assert not any(name.endswith("서버의") for name in names(extractor, title, "게임 서버"))
+
+
+def test_places_and_units_are_never_keywords(extractor):
+    text = (
+        "네이티브 코드 사이의 다리를 놓았습니다. 웹과 앱 사이에서 메시지가 오갑니다. "
+        "응답은 30 MB에서 2 MB로, 전송은 12 KB/s로 줄었습니다. 썸네일은 120 px 줄였습니다."
+    )
+    candidates = extractor.terms("", text)
+    assert {"네이티브코드", "메시지"} <= candidates
+    assert not {"사이", "코드사이", "앱사이", "mb", "kb/s", "px"} & candidates
+
+
 def test_a_word_built_on_a_term_names_a_thing_of_its_own(extractor):
     text = (
         "spark-operator로 잡을 제출합니다. spark-operator가 재시도를 맡습니다. "

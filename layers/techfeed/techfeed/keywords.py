@@ -107,7 +107,7 @@ STOP_WORDS_KO = _words(
     이상 이하 미만 초과 내 외 간 별 당 말 글쓴이 필자 안녕 감사 소개드 공유
     자동 실행 작성 추가 결정 사내 설정 정의 호출 조금 동작 신규 대비 중간 저장 평균 대기 덕분 동안
     선택 중요 핵심 유지 단위 대신 고유 등록 과제 실수 비율 지정 판단 측정 제안 원칙 방향 기록 생성
-    안내 변환 요청 응답
+    안내 변환 요청 응답 사이
     """
 )
 
@@ -128,6 +128,7 @@ STOP_WORDS_EN = _words(
     better best good great large small big high low long short fast slow easy hard real main
     each whether able within via around whole half day days week weeks month months year years
     percent ms s
+    kb mb gb tb pb kib mib gib tib kb/s mb/s gb/s kbps mbps gbps px fps usd krw jpy eur
     """
 )
 
@@ -142,6 +143,10 @@ _BACKGROUND = re.compile(
     re.IGNORECASE,
 )
 _MAX_REMEMBERED_WORDS = 50_000
+# Nouns that relate what comes before them ("A와 B 사이", "3초 이상"): never a compound's end.
+_RELATIONAL = _words("사이 이상 이하 미만 초과 동안 대비")
+# Last syllables of the particles Kiwi sometimes leaves on a noun it does not know (서버의).
+_PARTICLE_ENDS = frozenset("의을를은는이가에와과로도")
 # What an English word hyphenated to a term says of it ("Kafka-based", "cloud-native").
 _JOINED_MODIFIERS = _words(
     "based backed driven like friendly compatible native only specific level side wide aware "
@@ -491,20 +496,20 @@ class _Unit:
 # `bench/keywords_fit.py`, which prints this table. A keyword's score is the model's probability
 # that a reader would choose it.
 RANKER = {
-    "bias": -4.851,
-    "acronym": -0.089,
-    "body": 0.501,
+    "bias": -4.826,
+    "acronym": -0.074,
+    "body": 0.502,
     "chosen": 1.185,
-    "curated": -1.017,
-    "english": 1.233,
-    "evidence": 2.072,
-    "general": -0.233,
-    "inside": -0.867,
-    "once": -0.098,
-    "passing": -2.268,
-    "three_words": -0.437,
-    "title": 1.053,
-    "two_words": 0.348,
+    "curated": -1.012,
+    "english": 1.226,
+    "evidence": 2.061,
+    "general": -0.253,
+    "inside": -0.878,
+    "once": -0.103,
+    "passing": -2.266,
+    "three_words": -0.434,
+    "title": 1.058,
+    "two_words": 0.347,
 }
 # Past MIN_KEYWORDS, a candidate less likely than this to be chosen is not shown.
 MIN_PROBABILITY = 0.1
@@ -566,6 +571,8 @@ class KeywordExtractor:
         self._last: tuple[tuple[str, str], dict[str, _Candidate]] | None = None
         # Whether Kiwi reads a Korean word as one longer noun than a match at its start, by word.
         self._longer_words: dict[tuple[str, int], bool] = {}
+        # The noun a Korean "noun" token really is when read alone (서버의 -> 서버), by token form.
+        self._bare_nouns: dict[str, str] = {}
 
     def extract(
         self,
@@ -761,6 +768,8 @@ class KeywordExtractor:
                         phrase = sentence[gram[0].start : gram[-1].end]
                         if size == 1 and not _keeps_alone(phrase):
                             continue
+                        if size > 1 and gram[-1].text in _RELATIONAL:
+                            continue  # "코드 사이", "1만 원 이상": where, not what
                         yield _Unit(
                             phrase, gram[0].start, gram[-1].end, None, size > 1 or gram[0].specific
                         )
@@ -779,6 +788,26 @@ class KeywordExtractor:
                 self._longer_words.clear()
             self._longer_words[found] = longer
         return longer
+
+    def _bare_noun(self, form: str) -> str:
+        """form less a particle Kiwi left on it in context ("서버의" read as one noun before an
+        unknown word): the word read alone says whether its last syllable is a particle."""
+        if len(form) < 3 or form[-1] not in _PARTICLE_ENDS or not _is_hangul(form[0]):
+            return form
+        bare = self._bare_nouns.get(form)
+        if bare is None:
+            tokens = self._kiwi.tokenize(form)
+            nouns = tokens[:-1]
+            split = (
+                len(tokens) >= 2
+                and tokens[-1].tag.startswith("J")
+                and all(t.tag in _NOUN_TAGS for t in nouns)
+            )
+            bare = form[: tokens[-1].start] if split else form
+            if len(self._bare_nouns) >= _MAX_REMEMBERED_WORDS:
+                self._bare_nouns.clear()
+            self._bare_nouns[form] = bare
+        return bare
 
     def _noun_runs(self, sentence: str, marks: dict[int, str]) -> Iterator[list[_Unit]]:
         """Maximal runs of adjacent noun units (joined or one space apart)."""
@@ -825,7 +854,9 @@ class KeywordExtractor:
             if (start, end) in names:
                 unit = _Unit(sentence[start:end], start, end, names[start, end], True)
             elif token.tag in _NOUN_TAGS:
-                unit = _Unit(token.form, start, end, None, token.tag == "NNP")
+                form = self._bare_noun(token.form)
+                end = start + len(form)
+                unit = _Unit(form, start, end, None, token.tag == "NNP")
             elif (start, end) in latin and _english_term(token.form, korean, latin[start, end]):
                 unit = _Unit(token.form, start, end, None, True)
             elif token.tag == "XSN" and run and run[-1].end == start and token.form in _SUFFIXES:
