@@ -94,8 +94,7 @@ def _article(article_id: str, published_at: datetime, **fields: Any) -> Article:
         published_at=published_at,
         fetched_at=published_at,
         summary="요약",
-        keywords=["kotlin"],
-        **fields,
+        **{"keywords": ["kotlin"], **fields},
     )
 
 
@@ -162,6 +161,20 @@ def test_the_sample_list_event_answers_a_page_of_the_source(call: Call) -> None:
     )
     assert [item["id"] for item in rest["items"]] == ["0000000000000000", SAMPLE_ID]
     assert rest["next_cursor"] is None
+
+
+def test_a_keyword_filter_in_any_spelling_of_a_term_lists_its_topic(
+    call: Call, store: Store
+) -> None:
+    article = _article("00000000000000aa", T0 + timedelta(days=1), keywords=["머신러닝"])
+    store.save_article(article, content_html="<p>x</p>", raw_html=None)
+    store.put_keyword_posting("머신러닝", article)
+
+    for spelling in ("머신러닝", "ML", "machine learning"):
+        page = body(call(request("GET", "/articles", {"keyword": spelling})))
+        assert [item["id"] for item in page["items"]] == ["00000000000000aa"], spelling
+    feed = call(request("GET", "/feed.json", {"keyword": "ML"}))
+    assert json.loads(feed["body"])["title"] == "techfeed: 머신러닝"
 
 
 def test_a_current_etag_is_a_304_and_a_stale_one_is_not(call: Call) -> None:

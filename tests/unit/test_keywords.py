@@ -20,6 +20,7 @@ from techfeed.keywords import (
     Taxonomy,
     TaxonomyError,
     TaxonomyTerm,
+    alias_key,
     load_choices,
     load_taxonomy,
     split_sentences,
@@ -62,8 +63,15 @@ def test_labelled_set_meets_the_quality_floor(extractor):
     article and reader choices, each article's own left out."""
     bench = _keywords_fit().bench
     first = bench.load_labelled()
-    recall, precision, _ = bench.scores(first, bench.predict(extractor, bench.training()))
-    # Goals are 0.7 and 0.8: recall@10 is 0.676, precision@5 0.700 here. These articles are
+    taxonomy = extractor.taxonomy
+    predictions = bench.predict(extractor, bench.training())
+    # A keyword naming a label's topic counts (bench's "=" columns): two of these articles are in
+    # English, where keywords take the article's English spelling ("Feature Store"), and their
+    # labels give the Korean canonical names (피처 스토어).
+    recall, precision, _ = bench.scores(
+        first, predictions, lambda name: alias_key(taxonomy.canonical(name) or name)
+    )
+    # Goals are 0.7 and 0.8: recall@10 is 0.680, precision@5 0.706 here. These articles are
     # among those the ranker was fitted on (bench/keywords_fit.py), so this guards against a
     # regression, not for quality on new articles (README: unseen/). Their labels, by the
     # taxonomy's author, favour curated terms; since specific names mentioned once rank too,
@@ -434,6 +442,20 @@ def test_choices_file_round_trips_and_a_bad_one_is_refused(tmp_path):
 
 
 # --- English names
+
+
+def test_an_english_article_names_curated_terms_as_it_writes_them(extractor):
+    """The topic is the same (레이트 리미팅); its readers see the article's English spelling."""
+    text = (
+        "We moved rate limiting into the gateway. Rate limiting used to live in each service, "
+        "and every service counted on its own. The design tokens of the dashboard changed too, "
+        "and we ran A/B testing on the new limits for two weeks before rolling them out."
+    )
+    got = names(extractor, "Rebuilding our rate limiting", text)
+    assert "Rate Limiting" in got and "레이트 리미팅" not in got
+    assert "A/B testing" in got
+    korean = "게이트웨이로 rate limiting을 옮겼습니다. 레이트 리미팅은 서비스마다 따로 돌았습니다."
+    assert "레이트 리미팅" in names(extractor, "레이트 리미팅 개편기", korean)
 
 
 def test_a_headline_capitalizes_words_that_are_not_names(extractor):

@@ -128,6 +128,24 @@ def test_tagging_writes_keywords_summary_postings_counts_and_frequencies(
     }
 
 
+def test_an_english_article_is_listed_under_the_topics_of_its_english_names(
+    store: Store, extractor: KeywordExtractor
+) -> None:
+    """The extractor names 피처 스토어 "Feature Store" in an English article; the article is
+    stored and listed under the topic, on the same page as Korean articles about it."""
+    article = save(store, "en-feature-store-redis", "e1")
+    text = json.loads((LABELLED / "en-feature-store-redis.json").read_text(encoding="utf-8"))[
+        "text"
+    ]
+    shown = [k.name for k in extractor.extract(article.title, text)]
+    assert "Feature Store" in shown and "피처 스토어" not in shown
+
+    outcome = tag_article("e1", store=store, extractor=lambda: extractor, now=NOW)
+
+    assert "피처 스토어" in outcome.keywords and "Feature Store" not in outcome.keywords
+    assert [a.article_id for a in store.list_articles(keyword="피처 스토어").items] == ["e1"]
+
+
 def test_a_second_article_is_scored_against_the_first_and_shares_its_keywords(
     store: Store, extractor: KeywordExtractor
 ) -> None:

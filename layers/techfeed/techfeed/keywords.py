@@ -17,6 +17,9 @@ was on). A taxonomy term whose narrower term (by name: "벡터 데이터베이�
 kind of name each is (in the title, how often, curated or general, how many words, English or an
 acronym, inside a longer name the article also uses) and how often readers chose the term in the
 labelled articles that had it (ReaderChoices, choices.json).
+A keyword's `topic` is its keyword page (a term's canonical name); its `name` is the same except
+in an English article, where a term named in Korean takes the English spelling the article
+uses ("Rate Limiting" for 레이트 리미팅): its readers name it so.
 
 Summaries need no tokenizer (a regex sentence splitter), so importing this module is cheap and
 kiwipiepy is loaded only when a `KeywordExtractor` is built.
@@ -34,7 +37,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import lxml.html
 import yaml
 
 DEFAULT_TAXONOMY = Path(__file__).with_name("taxonomy.yaml")
@@ -73,6 +75,9 @@ WORK_WEIGHT = 3.0
 PRIOR_IDF = 2.5  # without document frequencies: a term in about one article in ten
 PRIOR_DOCUMENTS = 20  # a corpus smaller than this says little: shrink its IDF toward the prior
 MIN_KEYWORDS = 3
+# An article with Hangul below this share of its letters is in English: curated terms named in
+# Korean are shown by the English spelling it uses (`_english_name`).
+ENGLISH_HANGUL_SHARE = 0.05
 MAX_NGRAM = 3
 # How many labelled articles' worth of trust the average term's choice rate gets against a
 # term's own record (ReaderChoices): a term offered in n articles and chosen in c of them has
@@ -82,6 +87,8 @@ _DEFAULT_CHOICE_RATE = 0.1
 
 _HANGUL = "가-힣"
 _LATIN_OR_DIGIT = re.compile(r"[A-Za-z0-9]")
+_HANGUL_CHAR = re.compile(f"[{_HANGUL}]")
+_ASCII_LETTER = re.compile(r"[A-Za-z]")
 _SEPARATOR = re.compile(r"[\s\-]+")
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
@@ -178,10 +185,11 @@ class Term:
 
 @dataclass(frozen=True)
 class Keyword:
-    """One keyword of an article: a canonical taxonomy name or a normalised noun phrase."""
+    """One keyword of an article: a taxonomy term or a normalised noun phrase."""
 
-    name: str
+    name: str  # as the article's readers name it: an English article's spelling of a term
     score: float  # the ranker's probability that a reader would choose it
+    topic: str  # the keyword page it belongs to: a term's canonical name, else `name`
 
 
 class TaxonomyError(ValueError):
@@ -461,6 +469,7 @@ class _Candidate:
     extends: bool = False  # a product name built on a taxonomy term: kept beside that term
     passing: bool = False  # a general taxonomy term: named in passing unless repeated
     surfaces: Counter[str] = field(default_factory=Counter)
+    written: Counter[str] = field(default_factory=Counter)  # a taxonomy term's spellings here
 
     @property
     def name(self) -> str:
@@ -599,6 +608,7 @@ class KeywordExtractor:
             ),
             key=lambda sc: (-sc[0], sc[1].first),
         )
+        english = _in_english(title, text)
         chosen: list[Keyword] = []
         keys: list[str] = []
         named: list[str] = []  # the chosen keys that are not curated terms
@@ -616,7 +626,8 @@ class KeywordExtractor:
                 # stands beside its taxonomy term but not beside a longer or shorter form of itself
                 # ("Next.js App" beside "Next.js App Router")
                 continue
-            chosen.append(Keyword(candidate.name, round(probability, 4)))
+            name = _english_name(candidate) if english else candidate.name
+            chosen.append(Keyword(name, round(probability, 4), candidate.name))
             keys.append(candidate.key)
             if not curated:
                 named.append(candidate.key)
@@ -729,6 +740,8 @@ class KeywordExtractor:
                             passing=phrase.canonical in self.taxonomy.general,
                         )
                     candidate.surfaces[phrase.canonical or _normalise(phrase.text)] += 1
+                    if phrase.canonical:
+                        candidate.written[_normalise(phrase.text)] += 1
                     if in_title:
                         candidate.title += 1
                     else:
@@ -988,6 +1001,30 @@ def _sentence_at(paragraph: str, position: int) -> str:
     return paragraph[start:]
 
 
+def _in_english(title: str, text: str) -> bool:
+    """Whether an article is written in English: next to no Hangul among its letters."""
+    hangul = len(_HANGUL_CHAR.findall(title)) + len(_HANGUL_CHAR.findall(text))
+    latin = len(_ASCII_LETTER.findall(title)) + len(_ASCII_LETTER.findall(text))
+    return latin > 0 and hangul < ENGLISH_HANGUL_SHARE * (hangul + latin)
+
+
+def _english_name(candidate: _Candidate) -> str:
+    """A curated term's name for an English article: the English spelling the article uses most
+    ("design tokens" for 디자인 토큰, headline-capitalized when written in lower case); the same
+    topic, as its readers name it. A term named in English, or never in English here, keeps its
+    canonical name."""
+    name = candidate.name
+    spellings = [s for s, _ in candidate.written.most_common() if s.isascii()]
+    if not spellings or not any(_is_hangul(c) for c in name):
+        return name
+    spelling = spellings[0]
+    return (
+        " ".join(w[:1].upper() + w[1:] for w in spelling.split())
+        if spelling.islower()
+        else spelling
+    )
+
+
 def _normalise(phrase: str) -> str:
     """Display form of an ad-hoc phrase: single spaces; all-lowercase English stays lowercase."""
     return " ".join(phrase.split())
@@ -1042,6 +1079,8 @@ def text_of(document: str) -> tuple[str, str]:
         if len(lines) > 1 and 0 < len(lines[0]) <= 120:
             return lines[0].lstrip("#").strip(), "\n".join(lines[1:]).strip()
         return "", "\n".join(lines)
+    import lxml.html  # here: the api function reads the taxonomy (techfeed.topics), never HTML
+
     tree = lxml.html.document_fromstring(document)
     title = _html_title(tree)
     for element in tree.xpath("//" + " | //".join(_SKIP)):

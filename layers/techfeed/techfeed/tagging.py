@@ -175,7 +175,8 @@ def _keywords(
         documents=documents,
         limit=MAX_KEYWORDS,
     )
-    return [k.name for k in found]
+    # Stored by topic: an English article's "Rate Limiting" is listed on 레이트 리미팅's page.
+    return [k.topic for k in found]
 
 
 def _body_text(article: Article, store: Store) -> str:

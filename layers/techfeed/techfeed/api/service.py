@@ -22,6 +22,7 @@ from techfeed.models import Source
 from techfeed.store import Store
 from techfeed.store.models import normalize_keyword
 from techfeed.syndication import FeedFormat, FeedInfo, render_feed
+from techfeed.topics import topic_name
 
 
 class ApiError(Exception):
@@ -68,8 +69,10 @@ class Api:
     def articles(
         self, *, source: str | None, keyword: str | None, limit: int, cursor: str | None
     ) -> ArticlePage:
-        """A page of articles, newest first, of all sources, one source or one keyword."""
+        """A page of articles, newest first, of all sources, one source or one keyword (any
+        spelling of a taxonomy term: "ML" lists 머신러닝)."""
         self._check_filters(source, keyword)
+        keyword = _topic(keyword)
         scope = _scope("articles", source=source, keyword=keyword)
         page = self._store.list_articles(
             source_id=source,
@@ -137,6 +140,7 @@ class Api:
     ) -> str:
         """The newest articles (with the list's filters) as a feed document."""
         self._check_filters(source, keyword)
+        keyword = _topic(keyword)
         page = self._store.list_articles(source_id=source, keyword=keyword, limit=limit)
         title = "techfeed"
         if source is not None:
@@ -167,6 +171,11 @@ class Api:
 
     def _cursor(self, scope: str, position: str | None) -> str | None:
         return None if position is None else self._cursors.encode(scope, position, self._clock())
+
+
+def _topic(keyword: str | None) -> str | None:
+    """The keyword page a keyword filter asks for: a taxonomy alias asks for its term's."""
+    return None if keyword is None else topic_name(keyword)
 
 
 def _scope(kind: str, **filters: str | None) -> str:
