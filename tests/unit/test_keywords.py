@@ -458,6 +458,23 @@ def test_an_english_article_names_curated_terms_as_it_writes_them(extractor):
     assert "레이트 리미팅" in names(extractor, "레이트 리미팅 개편기", korean)
 
 
+def test_english_prose_yields_repeated_lower_case_phrases(extractor):
+    """Without part-of-speech tags, a phrase of lower-case words is a term when repeated."""
+    text = (
+        "Our search cluster answers each query from many shards. We added hedged requests: "
+        "when a shard is slow, a second copy of the query goes to a replica. Hedged requests "
+        "cut the slowest answers in half, and a careful budget keeps hedged requests under "
+        "five percent of traffic. The old dashboard stayed."
+    )
+    got = names(extractor, "Taming slow shards", text)
+    assert "hedged requests" in got
+    assert not {"old dashboard", "careful budget", "traffic", "query"} & set(got)
+    korean = (
+        "검색 클러스터에 hedged requests를 넣었습니다. hedged requests로 느린 응답이 줄었습니다."
+    )
+    assert "hedged requests" in names(extractor, "느린 샤드 길들이기", korean)
+
+
 def test_a_headline_capitalizes_words_that_are_not_names(extractor):
     title = (
         "Building an Evaluation Harness for LLM Features: What LLM-as-a-Judge Got Right and Wrong"

@@ -89,6 +89,7 @@ _HANGUL = "가-힣"
 _LATIN_OR_DIGIT = re.compile(r"[A-Za-z0-9]")
 _HANGUL_CHAR = re.compile(f"[{_HANGUL}]")
 _ASCII_LETTER = re.compile(r"[A-Za-z]")
+_LOWER_WORD = re.compile(r"[a-z]+(?:-[a-z]+)*")
 _SEPARATOR = re.compile(r"[\s\-]+")
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
@@ -498,6 +499,7 @@ class _Unit:
     canonical: str | None = None
     specific: bool = False
     extends: bool = False  # a product name built on a taxonomy term ("Redis Cluster")
+    plain: bool = False  # a lower-case English word: in a phrase of a few, maybe a term
 
 
 # How readers choose among the rankable candidates: a logistic model over `_features`, fitted
@@ -505,20 +507,20 @@ class _Unit:
 # `bench/keywords_fit.py`, which prints this table. A keyword's score is the model's probability
 # that a reader would choose it.
 RANKER = {
-    "bias": -4.826,
-    "acronym": -0.074,
-    "body": 0.502,
-    "chosen": 1.185,
-    "curated": -1.012,
-    "english": 1.226,
-    "evidence": 2.061,
-    "general": -0.253,
-    "inside": -0.878,
-    "once": -0.103,
-    "passing": -2.266,
-    "three_words": -0.434,
-    "title": 1.058,
-    "two_words": 0.347,
+    "bias": -4.796,
+    "acronym": -0.064,
+    "body": 0.453,
+    "chosen": 1.188,
+    "curated": -1.008,
+    "english": 1.246,
+    "evidence": 2.064,
+    "general": -0.048,
+    "inside": -0.869,
+    "once": -0.125,
+    "passing": -2.251,
+    "three_words": -0.415,
+    "title": 1.057,
+    "two_words": 0.363,
 }
 # Past MIN_KEYWORDS, a candidate less likely than this to be chosen is not shown.
 MIN_PROBABILITY = 0.1
@@ -779,13 +781,14 @@ class KeywordExtractor:
                     for i in range(len(piece) - size + 1):
                         gram = piece[i : i + size]
                         phrase = sentence[gram[0].start : gram[-1].end]
-                        if size == 1 and not _keeps_alone(phrase):
+                        if size == 1 and (gram[0].plain or not _keeps_alone(phrase)):
                             continue
                         if size > 1 and gram[-1].text in _RELATIONAL:
                             continue  # "코드 사이", "1만 원 이상": where, not what
-                        yield _Unit(
-                            phrase, gram[0].start, gram[-1].end, None, size > 1 or gram[0].specific
-                        )
+                        # English without part-of-speech tags: a phrase of lower-case words
+                        # ("tail-based sampling") is a term only if the article repeats it
+                        specific = (size > 1 or gram[0].specific) and not any(u.plain for u in gram)
+                        yield _Unit(phrase, gram[0].start, gram[-1].end, None, specific)
 
     def _starts_longer_word(self, sentence: str, start: int, end: int) -> bool:
         """Whether a Hangul match at start..end is only the start of a longer noun Kiwi knows."""
@@ -872,6 +875,8 @@ class KeywordExtractor:
                 unit = _Unit(form, start, end, None, token.tag == "NNP")
             elif (start, end) in latin and _english_term(token.form, korean, latin[start, end]):
                 unit = _Unit(token.form, start, end, None, True)
+            elif (start, end) in latin and not korean and _plain_english(token.form):
+                unit = _Unit(token.form, start, end, None, plain=True)
             elif token.tag == "XSN" and run and run[-1].end == start and token.form in _SUFFIXES:
                 last = run.pop()
                 unit = _Unit(sentence[last.start : end], last.start, end, None, last.specific)
@@ -1048,6 +1053,17 @@ def _headline_cased(line: str) -> bool:
     and Wrong"): at least three words besides the short ones, nearly all capitalized."""
     words = [w for w in _PLAIN_WORD.findall(line) if w.casefold() not in _HEADLINE_LOWER]
     return len(words) >= 3 and sum(w[0].isupper() for w in words) >= _HEADLINE_SHARE * len(words)
+
+
+def _plain_english(form: str) -> bool:
+    """A lower-case English word that may be part of a term's name in English prose: a content
+    word (not a stop word, not an adverb), letters and hyphens only."""
+    return (
+        len(form) >= 3
+        and _LOWER_WORD.fullmatch(form) is not None
+        and form not in STOP_WORDS_EN
+        and not form.endswith("ly")
+    )
 
 
 def _english_term(form: str, korean: bool, sentence_start: bool) -> bool:
