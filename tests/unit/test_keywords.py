@@ -59,26 +59,28 @@ def test_labelled_set_loads_with_enough_articles_and_labels():
 
 
 def test_labelled_set_meets_the_quality_floor(extractor):
-    """The first 34 as bench/keywords.py scores them: document frequencies over every training
-    article and reader choices, each article's own left out."""
+    """The first 34 and later/ as bench/keywords.py scores them: document frequencies over every
+    training article and reader choices, each article's own left out."""
     bench = _keywords_fit().bench
     first = bench.load_labelled()
+    later = bench.load_labelled(bench.FIXTURES / "later")
     taxonomy = extractor.taxonomy
     predictions = bench.predict(extractor, bench.training())
-    # A keyword naming a label's topic counts (bench's "=" columns): two of these articles are in
+    # A keyword naming a label's topic counts (bench's "=" columns): two of the first 34 are in
     # English, where keywords take the article's English spelling ("Feature Store"), and their
     # labels give the Korean canonical names (피처 스토어).
     recall, precision, _ = bench.scores(
         first, predictions, lambda name: alias_key(taxonomy.canonical(name) or name)
     )
-    # Goals are 0.7 and 0.8: recall@10 is 0.680, precision@5 0.706 here. These articles are
-    # among those the ranker was fitted on (bench/keywords_fit.py), so this guards against a
-    # regression, not for quality on new articles (README: unseen/). Their labels, by the
-    # taxonomy's author, favour curated terms; since specific names mentioned once rank too,
-    # they score lower and the blind-labelled articles higher.
+    later_recall, later_precision, _ = bench.scores(later, predictions)
+    # Goals are 0.7 and 0.8: recall@10 is 0.658, precision@5 0.688 on the first 34, and 0.435 and
+    # 0.488 on later/. These articles are those the ranker was fitted on (bench/keywords_fit.py),
+    # so this guards against a regression, not for quality on new articles (README: unseen/).
+    # The first 34, by the taxonomy's author, favour curated terms; as the fit takes in more
+    # blind-labelled articles (394 now) they score lower and those articles higher.
     # A floor, not the figure: a change may trade a hit or two, not lose more.
-    assert recall >= 0.66
-    assert precision >= 0.69
+    assert recall >= 0.64 and later_recall >= 0.42
+    assert precision >= 0.67 and later_precision >= 0.47
 
 
 def _keywords_fit() -> Any:

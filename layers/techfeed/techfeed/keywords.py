@@ -507,20 +507,20 @@ class _Unit:
 # `bench/keywords_fit.py`, which prints this table. A keyword's score is the model's probability
 # that a reader would choose it.
 RANKER = {
-    "bias": -4.796,
-    "acronym": -0.064,
-    "body": 0.453,
-    "chosen": 1.188,
-    "curated": -1.008,
-    "english": 1.246,
-    "evidence": 2.064,
-    "general": -0.048,
-    "inside": -0.869,
-    "once": -0.125,
-    "passing": -2.251,
-    "three_words": -0.415,
-    "title": 1.057,
-    "two_words": 0.363,
+    "bias": -4.343,
+    "acronym": -0.031,
+    "body": 0.525,
+    "chosen": 1.269,
+    "curated": -1.055,
+    "english": 1.249,
+    "evidence": 1.883,
+    "general": -0.098,
+    "inside": -0.872,
+    "once": -0.157,
+    "passing": -2.258,
+    "three_words": -0.359,
+    "title": 1.161,
+    "two_words": 0.355,
 }
 # Past MIN_KEYWORDS, a candidate less likely than this to be chosen is not shown.
 MIN_PROBABILITY = 0.1
