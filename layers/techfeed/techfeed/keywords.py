@@ -507,20 +507,20 @@ class _Unit:
 # `bench/keywords_fit.py`, which prints this table. A keyword's score is the model's probability
 # that a reader would choose it.
 RANKER = {
-    "bias": -4.343,
-    "acronym": -0.031,
-    "body": 0.525,
-    "chosen": 1.269,
-    "curated": -1.055,
-    "english": 1.249,
-    "evidence": 1.883,
-    "general": -0.098,
-    "inside": -0.872,
-    "once": -0.157,
-    "passing": -2.258,
-    "three_words": -0.359,
-    "title": 1.161,
-    "two_words": 0.355,
+    "bias": -4.327,
+    "acronym": -0.03,
+    "body": 0.484,
+    "chosen": 1.273,
+    "curated": -1.108,
+    "english": 1.225,
+    "evidence": 1.916,
+    "general": -0.078,
+    "inside": -0.87,
+    "once": -0.155,
+    "passing": -2.279,
+    "three_words": -0.398,
+    "title": 1.139,
+    "two_words": 0.309,
 }
 # Past MIN_KEYWORDS, a candidate less likely than this to be chosen is not shown.
 MIN_PROBABILITY = 0.1
