@@ -456,6 +456,9 @@ def test_an_english_article_names_curated_terms_as_it_writes_them(extractor):
     got = names(extractor, "Rebuilding our rate limiting", text)
     assert "Rate Limiting" in got and "레이트 리미팅" not in got
     assert "A/B testing" in got
+    # The full name the article writes, not the short one it uses more ("tracing").
+    tracing = "We lacked distributed tracing. Tracing now follows each call; tracing is cheap."
+    assert "Distributed Tracing" in names(extractor, "Tracing every call", tracing)
     korean = "게이트웨이로 rate limiting을 옮겼습니다. 레이트 리미팅은 서비스마다 따로 돌았습니다."
     assert "레이트 리미팅" in names(extractor, "레이트 리미팅 개편기", korean)
 
@@ -470,6 +473,9 @@ def test_english_prose_yields_repeated_lower_case_phrases(extractor):
     )
     got = names(extractor, "Taming slow shards", text)
     assert "hedged requests" in got
+    # A sentence may start with it: "Hedged requests won" is the same phrase, so it is repeated.
+    terms = extractor.weighted_terms("", "Hedged requests won. We kept hedged requests.")
+    assert next(t for t in terms if t.key == "hedgedrequests").rankable
     assert not {"old dashboard", "careful budget", "traffic", "query"} & set(got)
     korean = (
         "검색 클러스터에 hedged requests를 넣었습니다. hedged requests로 느린 응답이 줄었습니다."

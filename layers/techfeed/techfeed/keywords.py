@@ -507,19 +507,19 @@ class _Unit:
 # `bench/keywords_fit.py`, which prints this table. A keyword's score is the model's probability
 # that a reader would choose it.
 RANKER = {
-    "bias": -4.327,
-    "acronym": -0.03,
-    "body": 0.484,
-    "chosen": 1.273,
-    "curated": -1.108,
-    "english": 1.225,
-    "evidence": 1.916,
-    "general": -0.078,
-    "inside": -0.87,
-    "once": -0.155,
-    "passing": -2.279,
+    "bias": -4.359,
+    "acronym": -0.028,
+    "body": 0.509,
+    "chosen": 1.274,
+    "curated": -1.112,
+    "english": 1.222,
+    "evidence": 1.917,
+    "general": -0.068,
+    "inside": -0.874,
+    "once": -0.138,
+    "passing": -2.284,
     "three_words": -0.398,
-    "title": 1.139,
+    "title": 1.141,
     "two_words": 0.309,
 }
 # Past MIN_KEYWORDS, a candidate less likely than this to be chosen is not shown.
@@ -875,7 +875,11 @@ class KeywordExtractor:
                 unit = _Unit(form, start, end, None, token.tag == "NNP")
             elif (start, end) in latin and _english_term(token.form, korean, latin[start, end]):
                 unit = _Unit(token.form, start, end, None, True)
-            elif (start, end) in latin and not korean and _plain_english(token.form):
+            elif (
+                (start, end) in latin
+                and not korean
+                and _plain_english(token.form, latin[start, end])
+            ):
                 unit = _Unit(token.form, start, end, None, plain=True)
             elif token.tag == "XSN" and run and run[-1].end == start and token.form in _SUFFIXES:
                 last = run.pop()
@@ -1014,8 +1018,9 @@ def _in_english(title: str, text: str) -> bool:
 
 
 def _english_name(candidate: _Candidate) -> str:
-    """A curated term's name for an English article: the English spelling the article uses most
-    ("design tokens" for 디자인 토큰, headline-capitalized when written in lower case); the same
+    """A curated term's name for an English article: the English spelling the article uses most,
+    or the fuller one that ends in it ("design tokens" for 디자인 토큰, "distributed tracing"
+    for 분산 추적 beside "tracing"), headline-capitalized when written in lower case; the same
     topic, as its readers name it. A term named in English, or never in English here, keeps its
     canonical name."""
     name = candidate.name
@@ -1023,6 +1028,10 @@ def _english_name(candidate: _Candidate) -> str:
     if not spellings or not any(_is_hangul(c) for c in name):
         return name
     spelling = spellings[0]
+    # Its full name where the article also writes one ("distributed tracing", then "tracing").
+    spelling = next(
+        (s for s in spellings if s.casefold().endswith(" " + spelling.casefold())), spelling
+    )
     return (
         " ".join(w[:1].upper() + w[1:] for w in spelling.split())
         if spelling.islower()
@@ -1055,9 +1064,12 @@ def _headline_cased(line: str) -> bool:
     return len(words) >= 3 and sum(w[0].isupper() for w in words) >= _HEADLINE_SHARE * len(words)
 
 
-def _plain_english(form: str) -> bool:
-    """A lower-case English word that may be part of a term's name in English prose: a content
-    word (not a stop word, not an adverb), letters and hyphens only."""
+def _plain_english(form: str, sentence_start: bool) -> bool:
+    """A lower-case English word (capitalized only to start a sentence) that may be part of a
+    term's name in English prose: a content word (not a stop word, not an adverb), letters and
+    hyphens only."""
+    if sentence_start and form[1:].islower():
+        form = form.lower()
     return (
         len(form) >= 3
         and _LOWER_WORD.fullmatch(form) is not None
