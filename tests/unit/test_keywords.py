@@ -73,11 +73,11 @@ def test_labelled_set_meets_the_quality_floor(extractor):
         first, predictions, lambda name: alias_key(taxonomy.canonical(name) or name)
     )
     later_recall, later_precision, _ = bench.scores(later, predictions)
-    # Goals are 0.7 and 0.8: recall@10 is 0.658, precision@5 0.688 on the first 34, and 0.435 and
-    # 0.488 on later/. These articles are those the ranker was fitted on (bench/keywords_fit.py),
+    # Goals are 0.7 and 0.8: recall@10 is 0.648, precision@5 0.676 on the first 34, and 0.460 and
+    # 0.524 on later/. These articles are those the ranker was fitted on (bench/keywords_fit.py),
     # so this guards against a regression, not for quality on new articles (README: unseen/).
     # The first 34, by the taxonomy's author, favour curated terms; as the fit takes in more
-    # blind-labelled articles (394 now) they score lower and those articles higher.
+    # blind-labelled articles (442 now) they score lower and those articles higher.
     # A floor, not the figure: a change may trade a hit or two, not lose more.
     assert recall >= 0.64 and later_recall >= 0.42
     assert precision >= 0.67 and later_precision >= 0.47
@@ -405,7 +405,7 @@ def test_a_term_readers_often_chose_ranks_above_one_they_never_did(extractor):
         extractor, "", text, choices=ReaderChoices({"kafka": 20, "쿠폰": 20}, {"쿠폰": 18})
     )
     assert got[0] == "Kafka" and flipped[0] == "쿠폰"
-    assert flipped.index("Kafka") > 0 and "쿠폰" not in got[:1]
+    assert "Kafka" not in flipped[:1] and "쿠폰" not in got[:1]
 
 
 def test_an_article_held_out_of_the_choices_is_scored_as_if_new():

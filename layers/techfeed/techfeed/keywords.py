@@ -507,20 +507,20 @@ class _Unit:
 # `bench/keywords_fit.py`, which prints this table. A keyword's score is the model's probability
 # that a reader would choose it.
 RANKER = {
-    "bias": -4.359,
-    "acronym": -0.028,
-    "body": 0.509,
-    "chosen": 1.274,
-    "curated": -1.112,
-    "english": 1.222,
-    "evidence": 1.917,
-    "general": -0.068,
-    "inside": -0.874,
-    "once": -0.138,
-    "passing": -2.284,
-    "three_words": -0.398,
-    "title": 1.141,
-    "two_words": 0.309,
+    "bias": -4.048,
+    "acronym": -0.022,
+    "body": 0.525,
+    "chosen": 1.347,
+    "curated": -1.167,
+    "english": 1.188,
+    "evidence": 1.836,
+    "general": -0.127,
+    "inside": -0.872,
+    "once": -0.151,
+    "passing": -2.358,
+    "three_words": -0.431,
+    "title": 1.183,
+    "two_words": 0.284,
 }
 # Past MIN_KEYWORDS, a candidate less likely than this to be chosen is not shown.
 MIN_PROBABILITY = 0.1
