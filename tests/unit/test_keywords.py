@@ -534,7 +534,7 @@ def test_a_word_built_on_a_term_names_a_thing_of_its_own(extractor):
         "Kafka-based 파이프라인은 그대로 두었습니다."
     )
     got = names(extractor, "", text)
-    assert "spark-operator" in got and "Spark" not in got
+    assert "spark-operator" in got and "Apache Spark" not in got
     assert "Kafka" in got
     assert not any(name.endswith(".") or name == "info" for name in got)
 

@@ -3,7 +3,8 @@
 Keywords: taxonomy aliases are found first (case-insensitive, spacing-tolerant, on word
 boundaries) and handed to Kiwi as pre-tokenized spans, so "TensorFlow.js" and "A/B 테스트" stay
 whole and "Kafka를" becomes Kafka; Kiwi's nouns and noun compounds are the other candidates, and
-so is a product named on a taxonomy term ("Redis Cluster" beside Redis).
+so is a product named on a taxonomy term ("Redis Cluster" beside Redis); in English prose (which
+Kiwi does not tag) names, and phrases of lower-case words the article repeats ("hedged requests").
 A candidate's evidence is √TF × IDF × a weight for its kind (taxonomy terms preferred); a
 taxonomy term marked `general` (JSON, Git, 타임아웃) must be repeated or in the title to rank, as
 must a common Korean noun. TF counts a title occurrence several times and weighs each body
