@@ -73,14 +73,14 @@ def test_labelled_set_meets_the_quality_floor(extractor):
         first, predictions, lambda name: alias_key(taxonomy.canonical(name) or name)
     )
     later_recall, later_precision, _ = bench.scores(later, predictions)
-    # Goals are 0.7 and 0.8: recall@10 is 0.648, precision@5 0.676 on the first 34, and 0.460 and
-    # 0.524 on later/. These articles are those the ranker was fitted on (bench/keywords_fit.py),
+    # Goals are 0.7 and 0.8: recall@10 is 0.644, precision@5 0.665 on the first 34, and 0.465 and
+    # 0.535 on later/. These articles are those the ranker was fitted on (bench/keywords_fit.py),
     # so this guards against a regression, not for quality on new articles (README: unseen/).
     # The first 34, by the taxonomy's author, favour curated terms; as the fit takes in more
-    # blind-labelled articles (442 now) they score lower and those articles higher.
+    # blind-labelled articles (466 now) they score lower and those articles higher.
     # A floor, not the figure: a change may trade a hit or two, not lose more.
-    assert recall >= 0.64 and later_recall >= 0.42
-    assert precision >= 0.67 and later_precision >= 0.47
+    assert recall >= 0.63 and later_recall >= 0.44
+    assert precision >= 0.65 and later_precision >= 0.50
 
 
 def _keywords_fit() -> Any:

@@ -508,20 +508,20 @@ class _Unit:
 # `bench/keywords_fit.py`, which prints this table. A keyword's score is the model's probability
 # that a reader would choose it.
 RANKER = {
-    "bias": -4.048,
-    "acronym": -0.022,
-    "body": 0.525,
-    "chosen": 1.347,
-    "curated": -1.167,
-    "english": 1.188,
-    "evidence": 1.836,
-    "general": -0.127,
-    "inside": -0.872,
-    "once": -0.151,
+    "bias": -3.954,
+    "acronym": -0.008,
+    "body": 0.543,
+    "chosen": 1.36,
+    "curated": -1.158,
+    "english": 1.185,
+    "evidence": 1.789,
+    "general": -0.137,
+    "inside": -0.84,
+    "once": -0.16,
     "passing": -2.358,
-    "three_words": -0.431,
-    "title": 1.183,
-    "two_words": 0.284,
+    "three_words": -0.467,
+    "title": 1.215,
+    "two_words": 0.279,
 }
 # Past MIN_KEYWORDS, a candidate less likely than this to be chosen is not shown.
 MIN_PROBABILITY = 0.1
