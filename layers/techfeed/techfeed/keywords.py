@@ -581,10 +581,8 @@ class KeywordExtractor:
         # The last article's candidates: tagging asks for its terms (to fetch their document
         # frequencies) and then its keywords, and tokenizing it once is enough.
         self._last: tuple[tuple[str, str], dict[str, _Candidate]] | None = None
-        # Whether Kiwi reads a Korean word as one longer noun than a match at its start, by word.
-        self._longer_words: dict[tuple[str, int], bool] = {}
-        # The noun a Korean "noun" token really is when read alone (서버의 -> 서버), by token form.
-        self._bare_nouns: dict[str, str] = {}
+        # How Kiwi reads a Korean word on its own (`_read_alone`), by word.
+        self._alone: dict[str, list[Any]] = {}
 
     def extract(
         self,
@@ -796,35 +794,32 @@ class KeywordExtractor:
         found = _word_after(sentence, start, end)
         if found is None:
             return False
-        longer = self._longer_words.get(found)
-        if longer is None:
-            word, length = found
-            first = self._kiwi.tokenize(word)[0]
-            longer = first.tag in _NOUN_TAGS and first.start == 0 and first.len > length
-            if len(self._longer_words) >= _MAX_REMEMBERED_WORDS:
-                self._longer_words.clear()
-            self._longer_words[found] = longer
-        return longer
+        word, length = found
+        first = self._read_alone(word)[0]
+        return first.tag in _NOUN_TAGS and first.start == 0 and first.len > length
 
     def _bare_noun(self, form: str) -> str:
         """form less a particle Kiwi left on it in context ("서버의" read as one noun before an
         unknown word): the word read alone says whether its last syllable is a particle."""
         if len(form) < 3 or form[-1] not in _PARTICLE_ENDS or not _is_hangul(form[0]):
             return form
-        bare = self._bare_nouns.get(form)
-        if bare is None:
-            tokens = self._kiwi.tokenize(form)
-            nouns = tokens[:-1]
-            split = (
-                len(tokens) >= 2
-                and tokens[-1].tag.startswith("J")
-                and all(t.tag in _NOUN_TAGS for t in nouns)
-            )
-            bare = form[: tokens[-1].start] if split else form
-            if len(self._bare_nouns) >= _MAX_REMEMBERED_WORDS:
-                self._bare_nouns.clear()
-            self._bare_nouns[form] = bare
-        return bare
+        tokens = self._read_alone(form)
+        split = (
+            len(tokens) >= 2
+            and tokens[-1].tag.startswith("J")
+            and all(t.tag in _NOUN_TAGS for t in tokens[:-1])
+        )
+        return form[: tokens[-1].start] if split else form
+
+    def _read_alone(self, word: str) -> list[Any]:
+        """Kiwi's tokens of one Korean word read on its own, out of context (remembered: the
+        same words recur across articles)."""
+        tokens = self._alone.get(word)
+        if tokens is None:
+            if len(self._alone) >= _MAX_REMEMBERED_WORDS:
+                self._alone.clear()
+            tokens = self._alone[word] = self._kiwi.tokenize(word)
+        return tokens
 
     def _noun_runs(self, sentence: str, marks: dict[int, str]) -> Iterator[list[_Unit]]:
         """Maximal runs of adjacent noun units (joined or one space apart)."""
