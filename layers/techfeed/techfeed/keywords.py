@@ -3,8 +3,9 @@
 Keywords: taxonomy aliases are found first (case-insensitive, spacing-tolerant, on word
 boundaries) and handed to Kiwi as pre-tokenized spans, so "TensorFlow.js" and "A/B 테스트" stay
 whole and "Kafka를" becomes Kafka; Kiwi's nouns and noun compounds are the other candidates, and
-so is a product named on a taxonomy term ("Redis Cluster" beside Redis); in English prose (which
-Kiwi does not tag) names, and phrases of lower-case words the article repeats ("hedged requests").
+so is a longer name built on a taxonomy term and the nouns beside it ("Redis Cluster", "GC 튜닝",
+"로컬 캐시" beside Redis, GC, 캐시); in English prose (which Kiwi does not tag) names, and phrases
+of lower-case words the article repeats ("hedged requests").
 A candidate's evidence is √TF × IDF × a weight for its kind (taxonomy terms preferred); a
 taxonomy term marked `general` (JSON, Git, 타임아웃) must be repeated or in the title to rank, as
 must a common Korean noun. TF counts a title occurrence several times and weighs each body
@@ -16,8 +17,8 @@ was on). A taxonomy term whose narrower term (by name: "벡터 데이터베이�
 "데이터베이스") is also in the article yields to it. Candidates are ranked by a logistic model
 (RANKER, fitted on the labelled articles by bench/keywords_fit.py) over that evidence, what
 kind of name each is (in the title, how often, curated or general, how many words, English or an
-acronym, inside a longer name the article also uses) and how often readers chose the term in the
-labelled articles that had it (ReaderChoices, choices.json).
+acronym, built on a term, inside a longer name the article also uses) and how often readers chose
+the term in the labelled articles that had it (ReaderChoices, choices.json).
 A keyword's `topic` is its keyword page (a term's canonical name); its `name` is the same except
 in an English article, where a term named in Korean takes the English spelling the article
 uses ("Rate Limiting" for 레이트 리미팅): its readers name it so.
@@ -152,8 +153,8 @@ _BACKGROUND = re.compile(
     re.IGNORECASE,
 )
 _MAX_REMEMBERED_WORDS = 50_000
-# Nouns that relate what comes before them ("A와 B 사이", "3초 이상"): never a compound's end.
-_RELATIONAL = _words("사이 이상 이하 미만 초과 동안 대비")
+# Nouns that relate what comes before them ("A와 B 사이", "3초 이상", "EKS 위"): never a compound's end.
+_RELATIONAL = _words("사이 이상 이하 미만 초과 동안 대비 위 아래 기준")
 # Last syllables of the particles Kiwi sometimes leaves on a noun it does not know (서버의).
 _PARTICLE_ENDS = frozenset("의을를은는이가에와과로도")
 # What an English word hyphenated to a term says of it ("Kafka-based", "cloud-native").
@@ -468,7 +469,7 @@ class _Candidate:
     body: int = 0
     weighted: float = 0.0  # body occurrences, each weighted by its role (_role_weight)
     first: int = 0
-    extends: bool = False  # a product name built on a taxonomy term: kept beside that term
+    extends: bool = False  # a longer name built on a taxonomy term: kept beside that term
     passing: bool = False  # a general taxonomy term: named in passing unless repeated
     surfaces: Counter[str] = field(default_factory=Counter)
     written: Counter[str] = field(default_factory=Counter)  # a taxonomy term's spellings here
@@ -484,10 +485,11 @@ class _Candidate:
     @property
     def rankable(self) -> bool:
         """Evidence enough to be a keyword: a curated topic or a specific name (a proper noun,
-        a compound, a foreign word: named once, it may still be the subject), or in the title,
-        or repeated."""
+        a compound, a foreign word, a longer name built on a term: named once, it may still be
+        the subject), or in the title, or repeated."""
         curated = self.kind == "taxonomy" and not self.extends and not self.passing
-        return curated or self.kind == "specific" or self.title > 0 or self.body >= MIN_EVIDENCE
+        named = self.extends or self.kind == "specific"
+        return curated or named or self.title > 0 or self.body >= MIN_EVIDENCE
 
 
 @dataclass(frozen=True)
@@ -499,7 +501,7 @@ class _Unit:
     end: int
     canonical: str | None = None
     specific: bool = False
-    extends: bool = False  # a product name built on a taxonomy term ("Redis Cluster")
+    extends: bool = False  # a longer name built on a taxonomy term ("Redis Cluster", "GC 튜닝")
     plain: bool = False  # a lower-case English word: in a phrase of a few, maybe a term
 
 
@@ -508,20 +510,21 @@ class _Unit:
 # `bench/keywords_fit.py`, which prints this table. A keyword's score is the model's probability
 # that a reader would choose it.
 RANKER = {
-    "bias": -3.954,
-    "acronym": -0.008,
-    "body": 0.543,
-    "chosen": 1.36,
-    "curated": -1.158,
-    "english": 1.185,
-    "evidence": 1.789,
-    "general": -0.137,
-    "inside": -0.84,
-    "once": -0.16,
-    "passing": -2.358,
-    "three_words": -0.467,
-    "title": 1.215,
-    "two_words": 0.279,
+    "bias": -4.283,
+    "acronym": -0.069,
+    "body": 0.679,
+    "chosen": 1.371,
+    "curated": -1.196,
+    "english": 1.272,
+    "evidence": 1.852,
+    "extends": -2.014,
+    "general": -0.171,
+    "inside": -0.541,
+    "once": -0.054,
+    "passing": -2.296,
+    "three_words": -0.301,
+    "title": 1.271,
+    "two_words": 0.355,
 }
 # Past MIN_KEYWORDS, a candidate less likely than this to be chosen is not shown.
 MIN_PROBABILITY = 0.1
@@ -551,6 +554,7 @@ def _features(
         "english": float(english),
         "acronym": float(english and name.replace(" ", "").isupper()),
         "inside": float(inside),
+        "extends": float(candidate.extends),
     }
 
 
@@ -767,8 +771,8 @@ class KeywordExtractor:
             for i, unit in enumerate(run):
                 if unit.canonical is not None:
                     yield unit
-                    yield from _product_names(sentence, run, i)
-            # n-grams never span a taxonomy match: the topic itself is the keyword there
+                    yield from _named_on(sentence, run, i)
+            # n-grams of other nouns never span a taxonomy match: names built on one are above
             pieces: list[list[_Unit]] = [[]]
             for unit in run:
                 if unit.canonical is not None:
@@ -932,23 +936,22 @@ def _remainders(start: int, end: int, taken: list[range]) -> Iterator[tuple[int,
         yield position, end
 
 
-def _product_names(sentence: str, run: list[_Unit], i: int) -> Iterator[_Unit]:
-    """An English-named taxonomy term continued by capitalized words names a product of its
-    own ("Redis Cluster", "Firebase Performance Monitoring"): that name is a candidate too.
-    An acronym after it (API, SDK) is what the product offers, not part of its name."""
-    if not run[i].text.isascii():
-        return
-    end = i + 1
-    while end < len(run) and end - i < MAX_NGRAM and _names_on(run[end]):
-        end += 1
-        start, stop = run[i].start, run[end - 1].end
-        yield _Unit(sentence[start:stop], start, stop, None, True, True)
+def _named_on(sentence: str, run: list[_Unit], i: int) -> Iterator[_Unit]:
+    """Longer names built on the taxonomy term run[i] with the nouns beside it: a product's
+    ("Redis Cluster", "Aurora MySQL") or a narrower topic ("GC 튜닝", "로컬 캐시", "CDN 캐시").
+    Each is a candidate beside the term.
 
-
-def _names_on(unit: _Unit) -> bool:
-    """Whether unit continues a product's name: a capitalized English word, not an acronym."""
-    text = unit.text
-    return unit.canonical is None and text.isascii() and text[:1].isupper() and not text.isupper()
+    A window is named from its first taxonomy term, so two terms side by side make one name.
+    """
+    for start in range(i, max(i - MAX_NGRAM, -1), -1):
+        if start < i and (run[start].canonical is not None or run[start].plain):
+            break
+        for stop in range(max(i + 1, start + 2), min(start + MAX_NGRAM, len(run)) + 1):
+            gram = run[start:stop]
+            if gram[-1].plain or gram[-1].text in _RELATIONAL:
+                break
+            first, last = gram[0].start, gram[-1].end
+            yield _Unit(sentence[first:last], first, last, None, True, True)
 
 
 def _paragraphs(text: str) -> Iterator[str]:
