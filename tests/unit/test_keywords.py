@@ -310,6 +310,14 @@ def test_packaged_taxonomy_is_large_and_valid():
             "'general' names no taxonomy entry: ['XML']",
         ),
         ("terms:\n  - [JSON]\ngeneral: JSON\n", "'general' must be a list of canonical names"),
+        (
+            "terms:\n  - [Kubernetes]\n  - [Helm]\nthemes:\n  Kubernetes: [Helm, Karpenter]\n",
+            "theme 'Kubernetes' names no taxonomy entry: ['Karpenter']",
+        ),
+        (
+            "terms:\n  - [Kubernetes]\nthemes:\n  Kubernetes: Helm\n",
+            "'themes' must map a canonical name to a list of them",
+        ),
     ],
 )
 def test_taxonomy_validation_names_the_bad_entry(tmp_path, yaml_text, message):
@@ -363,10 +371,10 @@ def test_supervised_learning_is_not_maps(extractor):
 
 
 def test_the_object_of_the_reported_work_ranks_above_a_tool_beside_it(extractor):
-    """Once each, the tool first: without the rule it would win the tie."""
-    text = "Jenkins 서버는 그대로 두었습니다. 배포 파이프라인은 Argo CD로 전환했습니다."
+    """Once each, the tool first, both one word: without the rule it would win the tie."""
+    text = "Jenkins 서버는 그대로 두었습니다. 인프라 구성은 Terraform으로 전환했습니다."
     got = names(extractor, "", text)
-    assert got.index("Argo CD") < got.index("Jenkins")
+    assert got.index("Terraform") < got.index("Jenkins")
 
 
 # --- the fitted ranker
@@ -540,6 +548,31 @@ def test_a_term_with_the_nouns_beside_it_is_a_longer_name_of_its_own(extractor):
     assert features["gc튜닝"]["extends"] == features["로컬캐시"]["extends"] == 1.0
     assert features["gc"]["extends"] == 0.0
     assert not {key for key in features if key.endswith("위")}
+
+
+def test_an_article_about_a_themes_members_has_the_theme_as_a_candidate(extractor):
+    """Karpenter and HPA make an article about 오토스케일링 though it never says so; a theme it
+    names is marked with how many of its members it names too."""
+    text = (
+        "노드 확장은 Karpenter가 맡고 Pod 수는 HPA가 조절합니다. Karpenter는 스팟 인스턴스를 "
+        "고릅니다. 관측 가능성을 위해 OpenTelemetry와 Prometheus를 붙였습니다."
+    )
+    features = dict(extractor.candidate_features("", text))
+    assert features["오토스케일링"]["implied"] == 1.0
+    assert features["오토스케일링"]["members"] == pytest.approx(math.log1p(2))
+    assert features["관측가능성"]["implied"] == 0.0  # named: a candidate of its own
+    assert features["관측가능성"]["members"] == pytest.approx(math.log1p(2))
+    assert features["karpenter"]["implied"] == features["karpenter"]["members"] == 0.0
+    assert "컨테이너" not in features  # no member named
+
+
+def test_an_english_article_names_a_theme_it_implies_in_english(extractor):
+    text = (
+        "We moved tracing to OpenTelemetry. OpenTelemetry spans go to Jaeger, and Prometheus "
+        "scrapes the metrics. Jaeger keeps seven days of traces."
+    )
+    topics = {k.topic: k.name for k in extractor.extract("", text)}
+    assert topics.get("관측 가능성") == "Observability"
 
 
 def test_a_word_built_on_a_term_names_a_thing_of_its_own(extractor):

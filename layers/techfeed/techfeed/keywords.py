@@ -74,6 +74,9 @@ MIN_EVIDENCE = 2
 # The object or destination of a verb of the work the article reports ("Kafka를 도입했습니다",
 # "Redis Cluster로 옮겼습니다") is what the work was on: an occurrence there counts this much.
 WORK_WEIGHT = 3.0
+# A theme the article never names but whose members it does (themes in taxonomy.yaml) has
+# this share of their occurrences as its own.
+IMPLIED_WEIGHT = 0.5
 PRIOR_IDF = 2.5  # without document frequencies: a term in about one article in ten
 PRIOR_DOCUMENTS = 20  # a corpus smaller than this says little: shrink its IDF toward the prior
 MIN_KEYWORDS = 3
@@ -214,9 +217,12 @@ class Taxonomy:
     """The curated topics, with a matcher that finds their aliases in text."""
 
     terms: tuple[TaxonomyTerm, ...]
+    # (theme, its members) by canonical name: what an article about the members is about
+    themes: tuple[tuple[str, tuple[str, ...]], ...] = ()
     _by_alias: dict[str, str] = field(init=False, repr=False, compare=False)
     _spellings: dict[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
     general: frozenset[str] = field(init=False, repr=False, compare=False)  # canonical names
+    _english: dict[str, str] = field(init=False, repr=False, compare=False)
     broader: dict[str, frozenset[str]] = field(init=False, repr=False, compare=False)
     _loose: re.Pattern[str] = field(init=False, repr=False, compare=False)
     _exact: re.Pattern[str] = field(init=False, repr=False, compare=False)
@@ -249,6 +255,11 @@ class Taxonomy:
         object.__setattr__(self, "_spellings", {k: tuple(v) for k, v in spellings_of.items()})
         object.__setattr__(self, "general", frozenset(t.name for t in self.terms if t.general))
         object.__setattr__(self, "broader", _broader(self.terms, by_alias))
+        english = {
+            t.name: next((a for a in (t.name, *t.aliases) if a.isascii()), t.name)
+            for t in self.terms
+        }
+        object.__setattr__(self, "_english", english)
         object.__setattr__(self, "_loose", re.compile(_trie_pattern(loose, plural=True)))
         object.__setattr__(self, "_exact", re.compile(_trie_pattern(exact, plural=False)))
 
@@ -259,6 +270,10 @@ class Taxonomy:
         if name is None and key.endswith("s"):
             name = self._by_alias.get(key[:-1]) or self._by_alias.get(key[:-2])
         return name
+
+    def english_name(self, name: str) -> str:
+        """A term's first English spelling (its canonical name if it has none)."""
+        return self._english.get(name, name)
 
     def spellings(self, key: str) -> tuple[str, ...]:
         """The keys of every spelling of the term whose canonical name has `key` (none if no
@@ -374,10 +389,23 @@ def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
     if not isinstance(general, list) or not all(isinstance(name, str) for name in general):
         raise TaxonomyError(f"{source}: 'general' must be a list of canonical names")
     terms = [_term(entry, index) for index, entry in enumerate(data["terms"])]
-    if unknown := set(general) - {term.name for term in terms}:
+    names = {term.name for term in terms}
+    if unknown := set(general) - names:
         raise TaxonomyError(f"{source}: 'general' names no taxonomy entry: {sorted(unknown)}")
+    themes = data.get("themes") or {}
+    if not isinstance(themes, dict) or not all(
+        isinstance(members, list) and all(isinstance(m, str) for m in members)
+        for members in themes.values()
+    ):
+        raise TaxonomyError(f"{source}: 'themes' must map a canonical name to a list of them")
+    for theme, members in themes.items():
+        if unknown := {theme, *members} - names:
+            raise TaxonomyError(
+                f"{source}: theme {theme!r} names no taxonomy entry: {sorted(unknown)}"
+            )
     return Taxonomy(
-        tuple(dataclasses.replace(t, general=True) if t.name in general else t for t in terms)
+        tuple(dataclasses.replace(t, general=True) if t.name in general else t for t in terms),
+        tuple((theme, tuple(members)) for theme, members in themes.items()),
     )
 
 
@@ -471,6 +499,8 @@ class _Candidate:
     first: int = 0
     extends: bool = False  # a longer name built on a taxonomy term: kept beside that term
     passing: bool = False  # a general taxonomy term: named in passing unless repeated
+    implied: bool = False  # a theme the article never names, present by its members
+    members: int = 0  # how many of the theme's members the article names, if it is a theme
     surfaces: Counter[str] = field(default_factory=Counter)
     written: Counter[str] = field(default_factory=Counter)  # a taxonomy term's spellings here
 
@@ -510,21 +540,23 @@ class _Unit:
 # `bench/keywords_fit.py`, which prints this table. A keyword's score is the model's probability
 # that a reader would choose it.
 RANKER = {
-    "bias": -4.283,
-    "acronym": -0.069,
-    "body": 0.679,
-    "chosen": 1.371,
-    "curated": -1.196,
-    "english": 1.272,
-    "evidence": 1.852,
-    "extends": -2.014,
-    "general": -0.171,
-    "inside": -0.541,
-    "once": -0.054,
-    "passing": -2.296,
-    "three_words": -0.301,
-    "title": 1.271,
-    "two_words": 0.355,
+    "bias": -4.229,
+    "acronym": -0.088,
+    "body": 0.67,
+    "chosen": 1.36,
+    "curated": -1.171,
+    "english": 1.255,
+    "evidence": 1.817,
+    "extends": -1.974,
+    "general": -0.198,
+    "implied": -0.677,
+    "inside": -0.545,
+    "members": 1.463,
+    "once": -0.065,
+    "passing": -2.257,
+    "three_words": -0.327,
+    "title": 1.266,
+    "two_words": 0.345,
 }
 # Past MIN_KEYWORDS, a candidate less likely than this to be chosen is not shown.
 MIN_PROBABILITY = 0.1
@@ -555,6 +587,8 @@ def _features(
         "acronym": float(english and name.replace(" ", "").isupper()),
         "inside": float(inside),
         "extends": float(candidate.extends),
+        "implied": float(candidate.implied),
+        "members": math.log1p(candidate.members),
     }
 
 
@@ -587,6 +621,10 @@ class KeywordExtractor:
         self._last: tuple[tuple[str, str], dict[str, _Candidate]] | None = None
         # How Kiwi reads a Korean word on its own (`_read_alone`), by word.
         self._alone: dict[str, list[Any]] = {}
+        self._themes = [
+            (theme, alias_key(theme), tuple(alias_key(m) for m in members))
+            for theme, members in self.taxonomy.themes
+        ]
 
     def extract(
         self,
@@ -632,6 +670,8 @@ class KeywordExtractor:
                 # ("Next.js App" beside "Next.js App Router")
                 continue
             name = _english_name(candidate) if english else candidate.name
+            if english and candidate.implied:
+                name = _headline(self.taxonomy.english_name(name))  # never written here
             chosen.append(Keyword(name, round(probability, 4), candidate.name))
             keys.append(candidate.key)
             if not curated:
@@ -760,7 +800,28 @@ class KeywordExtractor:
             for key, c in list(candidates.items()):
                 if not c.body and (c.kind != "taxonomy" or c.extends) and c.name.isascii():
                     del candidates[key]
+        self._add_themes(candidates)
         return candidates
+
+    def _add_themes(self, candidates: dict[str, _Candidate]) -> None:
+        """Mark each theme with how many of its members the article names, and make a theme it
+        never names a candidate when it names members: its evidence a share of theirs."""
+        for theme, key, member_keys in self._themes:
+            present = [c for m in member_keys if (c := candidates.get(m)) is not None]
+            if not present:
+                continue
+            candidate = candidates.get(key)
+            if candidate is None:
+                candidate = candidates[key] = _Candidate(
+                    key,
+                    "taxonomy",
+                    first=min(c.first for c in present),
+                    passing=theme in self.taxonomy.general,
+                    implied=True,
+                )
+                candidate.surfaces[theme] += 1
+                candidate.weighted = IMPLIED_WEIGHT * sum(c.frequency for c in present)
+            candidate.members = len(present)
 
     def _phrases(self, sentence: str, marks: dict[int, str]) -> Iterator[_Unit]:
         """Taxonomy matches, then nouns and noun compounds of one paragraph.
@@ -1031,6 +1092,11 @@ def _english_name(candidate: _Candidate) -> str:
     spelling = next(
         (s for s in spellings if s.casefold().endswith(" " + spelling.casefold())), spelling
     )
+    return _headline(spelling)
+
+
+def _headline(spelling: str) -> str:
+    """An English spelling as a keyword: headline-capitalized when written in lower case."""
     return (
         " ".join(w[:1].upper() + w[1:] for w in spelling.split())
         if spelling.islower()
