@@ -473,8 +473,7 @@ def test_an_english_article_names_curated_terms_as_it_writes_them(extractor):
 
 
 def test_english_prose_yields_repeated_lower_case_phrases(extractor):
-    """Without part-of-speech tags, a phrase of lower-case words is a candidate (a single
-    lower-case word is not), ranked above the rest when repeated."""
+    """Without part-of-speech tags, a phrase of lower-case words is a term when repeated."""
     text = (
         "Our search cluster answers each query from many shards. We added hedged requests: "
         "when a shard is slow, a second copy of the query goes to a replica. Hedged requests "
@@ -486,9 +485,6 @@ def test_english_prose_yields_repeated_lower_case_phrases(extractor):
     # A sentence may start with it: "Hedged requests won" is the same phrase, so it is repeated.
     terms = extractor.weighted_terms("", "Hedged requests won. We kept hedged requests.")
     assert next(t for t in terms if t.key == "hedgedrequests").rankable
-    once = extractor.weighted_terms("", "We added hedged requests to the search cluster.")
-    assert {t.key for t in once if t.rankable} >= {"hedgedrequests", "searchcluster"}
-    assert not {"search", "cluster"} & {t.key for t in once}
     assert not {"old dashboard", "careful budget", "traffic", "query"} & set(got)
     korean = (
         "검색 클러스터에 hedged requests를 넣었습니다. hedged requests로 느린 응답이 줄었습니다."

@@ -5,7 +5,7 @@ boundaries) and handed to Kiwi as pre-tokenized spans, so "TensorFlow.js" and "A
 whole and "Kafka를" becomes Kafka; Kiwi's nouns and noun compounds are the other candidates, and
 so is a longer name built on a taxonomy term and the nouns beside it ("Redis Cluster", "GC 튜닝",
 "로컬 캐시" beside Redis, GC, 캐시); in English prose (which Kiwi does not tag) names, and phrases
-of lower-case words ("hedged requests"), which the ranker weighs as such.
+of lower-case words the article repeats ("hedged requests").
 A candidate's evidence is √TF × IDF × a weight for its kind (taxonomy terms preferred); a
 taxonomy term marked `general` (JSON, Git, 타임아웃) must be repeated or in the title to rank, as
 must a common Korean noun. TF counts a title occurrence several times and weighs each body
@@ -500,7 +500,6 @@ class _Candidate:
     extends: bool = False  # a longer name built on a taxonomy term: kept beside that term
     passing: bool = False  # a general taxonomy term: named in passing unless repeated
     implied: bool = False  # a theme the article never names, present by its members
-    plain: bool = False  # an English phrase of lower-case words ("tail-based sampling")
     members: int = 0  # how many of the theme's members the article names, if it is a theme
     surfaces: Counter[str] = field(default_factory=Counter)
     written: Counter[str] = field(default_factory=Counter)  # a taxonomy term's spellings here
@@ -516,10 +515,10 @@ class _Candidate:
     @property
     def rankable(self) -> bool:
         """Evidence enough to be a keyword: a curated topic or a specific name (a proper noun,
-        a compound, a foreign word, a longer name built on a term, an English lower-case
-        phrase: named once, it may still be the subject), or in the title, or repeated."""
+        a compound, a foreign word, a longer name built on a term: named once, it may still be
+        the subject), or in the title, or repeated."""
         curated = self.kind == "taxonomy" and not self.extends and not self.passing
-        named = self.extends or self.kind == "specific" or self.plain
+        named = self.extends or self.kind == "specific"
         return curated or named or self.title > 0 or self.body >= MIN_EVIDENCE
 
 
@@ -533,7 +532,7 @@ class _Unit:
     canonical: str | None = None
     specific: bool = False
     extends: bool = False  # a longer name built on a taxonomy term ("Redis Cluster", "GC 튜닝")
-    plain: bool = False  # a lower-case English word, or a phrase of them: no name
+    plain: bool = False  # a lower-case English word: in a phrase of a few, maybe a term
 
 
 # How readers choose among the rankable candidates: a logistic model over `_features`, fitted
@@ -541,24 +540,23 @@ class _Unit:
 # `bench/keywords_fit.py`, which prints this table. A keyword's score is the model's probability
 # that a reader would choose it.
 RANKER = {
-    "bias": -4.077,
-    "acronym": -0.089,
-    "body": 0.684,
-    "chosen": 1.342,
-    "curated": -1.182,
-    "english": 1.215,
-    "evidence": 1.774,
-    "extends": -1.913,
-    "general": -0.458,
-    "implied": -0.673,
-    "inside": -0.539,
-    "members": 1.444,
-    "once": -0.076,
-    "passing": -2.283,
-    "plain": 0.148,
-    "three_words": -0.4,
-    "title": 1.289,
-    "two_words": 0.317,
+    "bias": -4.229,
+    "acronym": -0.088,
+    "body": 0.67,
+    "chosen": 1.36,
+    "curated": -1.171,
+    "english": 1.255,
+    "evidence": 1.817,
+    "extends": -1.974,
+    "general": -0.198,
+    "implied": -0.677,
+    "inside": -0.545,
+    "members": 1.463,
+    "once": -0.065,
+    "passing": -2.257,
+    "three_words": -0.327,
+    "title": 1.266,
+    "two_words": 0.345,
 }
 # Past MIN_KEYWORDS, a candidate less likely than this to be chosen is not shown.
 MIN_PROBABILITY = 0.1
@@ -590,7 +588,6 @@ def _features(
         "inside": float(inside),
         "extends": float(candidate.extends),
         "implied": float(candidate.implied),
-        "plain": float(candidate.plain),
         "members": math.log1p(candidate.members),
     }
 
@@ -786,7 +783,6 @@ class KeywordExtractor:
                             first=position,
                             extends=phrase.extends,
                             passing=phrase.canonical in self.taxonomy.general,
-                            plain=phrase.plain,
                         )
                     candidate.surfaces[phrase.canonical or _normalise(phrase.text)] += 1
                     if phrase.canonical:
@@ -854,12 +850,9 @@ class KeywordExtractor:
                         if size > 1 and gram[-1].text in _RELATIONAL:
                             continue  # "코드 사이", "1만 원 이상": where, not what
                         # English without part-of-speech tags: a phrase of lower-case words
-                        # ("tail-based sampling") is no name: the ranker knows it as plain
-                        plain = any(u.plain for u in gram)
-                        specific = (size > 1 or gram[0].specific) and not plain
-                        yield _Unit(
-                            phrase, gram[0].start, gram[-1].end, None, specific, plain=plain
-                        )
+                        # ("tail-based sampling") is a term only if the article repeats it
+                        specific = (size > 1 or gram[0].specific) and not any(u.plain for u in gram)
+                        yield _Unit(phrase, gram[0].start, gram[-1].end, None, specific)
 
     def _starts_longer_word(self, sentence: str, start: int, end: int) -> bool:
         """Whether a Hangul match at start..end is only the start of a longer noun Kiwi knows."""
