@@ -333,7 +333,7 @@ def test_an_english_term_continued_by_capitalized_words_is_a_product_of_its_own(
     )
     got = names(extractor, "", text)
     assert "Redis Cluster" in got and "Redis" in got
-    # An acronym after a term is what it offers, not part of a product's name.
+    # An acronym after a term is what it offers: named once, "결제 API" ranks below the rest.
     assert not {"결제 API", "Python API"} & set(got)
 
 

@@ -5,7 +5,9 @@ boundaries) and handed to Kiwi as pre-tokenized spans, so "TensorFlow.js" and "A
 whole and "Kafka를" becomes Kafka; Kiwi's nouns and noun compounds are the other candidates, and
 so is a longer name built on a taxonomy term and the nouns beside it ("Redis Cluster", "GC 튜닝",
 "로컬 캐시" beside Redis, GC, 캐시); in English prose (which Kiwi does not tag) names, and phrases
-of lower-case words the article repeats ("hedged requests").
+of lower-case words the article repeats ("hedged requests"). A curated theme the article never
+names is one when it names the theme's members (taxonomy.yaml `themes`: Karpenter and HPA make
+오토스케일링 a candidate), its evidence a share of theirs.
 A candidate's evidence is √TF × IDF × a weight for its kind (taxonomy terms preferred); a
 taxonomy term marked `general` (JSON, Git, 타임아웃) must be repeated or in the title to rank, as
 must a common Korean noun. TF counts a title occurrence several times and weighs each body
@@ -17,8 +19,9 @@ was on). A taxonomy term whose narrower term (by name: "벡터 데이터베이�
 "데이터베이스") is also in the article yields to it. Candidates are ranked by a logistic model
 (RANKER, fitted on the labelled articles by bench/keywords_fit.py) over that evidence, what
 kind of name each is (in the title, how often, curated or general, how many words, English or an
-acronym, built on a term, inside a longer name the article also uses) and how often readers chose
-the term in the labelled articles that had it (ReaderChoices, choices.json).
+acronym, built on a term, a theme implied and by how many members, inside a longer name the
+article also uses) and how often readers chose the term in the labelled articles that had it
+(ReaderChoices, choices.json).
 A keyword's `topic` is its keyword page (a term's canonical name); its `name` is the same except
 in an English article, where a term named in Korean takes the English spelling the article
 uses ("Rate Limiting" for 레이트 리미팅): its readers name it so.
