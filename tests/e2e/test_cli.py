@@ -143,7 +143,9 @@ def test_an_unknown_source_is_a_usage_error(env: dict[str, str], tmp_path: Path)
     assert result.returncode == 2 and "unknown source nope" in result.stderr
 
 
-def _start_run(env: dict[str, str], tmp_path: Path) -> subprocess.Popen[str]:
+def _start_run(
+    env: dict[str, str], tmp_path: Path, *, ignoring_interrupts: bool = False
+) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [*TECHFEED, "run", "--sources-file", env["TECHFEED_SOURCES_FILE"], "--state-dir", "state"],
         env=env,
@@ -151,6 +153,10 @@ def _start_run(env: dict[str, str], tmp_path: Path) -> subprocess.Popen[str]:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        # How a shell without job control starts a background job (`techfeed run &`).
+        preexec_fn=(lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+        if ignoring_interrupts
+        else None,
     )
 
 
@@ -216,6 +222,22 @@ def test_run_stops_cleanly_on_ctrl_c_and_crawl_reuses_it_while_running(
             cwd=tmp_path,
         )
         assert json.loads(during.stdout)["status"] == "not_modified", during.stderr
+        process.send_signal(signal.SIGINT)
+        output = _wait_for(process, "stopped", seconds=20)
+        assert "Traceback" not in output
+        assert process.wait(timeout=10) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+
+def test_run_started_in_the_background_stops_on_an_interrupt_signal(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    """`techfeed run &` from a script inherits SIGINT ignored; `kill -INT` still stops it."""
+    process = _start_run(env, tmp_path, ignoring_interrupts=True)
+    try:
+        _wait_for(process, "good: 3 new")
         process.send_signal(signal.SIGINT)
         output = _wait_for(process, "stopped", seconds=20)
         assert "Traceback" not in output

@@ -318,7 +318,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     sources = load_sources(args.sources_file)
     stop = threading.Event()
+
+    def on_interrupt(*_: object) -> None:
+        stop.set()
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # a second Ctrl-C interrupts
+
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    # Set, not inherited: a shell without job control starts `techfeed run &` with SIGINT
+    # ignored, and `kill -INT` (or `pkill -INT`) must stop it as Ctrl-C does.
+    signal.signal(signal.SIGINT, on_interrupt)
     with contextlib.suppress(KeyboardInterrupt):
         run_stack(
             args.state_dir,
