@@ -73,8 +73,8 @@ def test_labelled_set_meets_the_quality_floor(extractor):
         first, predictions, lambda name: alias_key(taxonomy.canonical(name) or name)
     )
     later_recall, later_precision, _ = bench.scores(later, predictions)
-    # Goals are 0.7 and 0.8: recall@10 is 0.658, precision@5 0.659 on the first 34, and 0.507 and
-    # 0.550 on later/. These articles are those the ranker was fitted on (bench/keywords_fit.py),
+    # Goals are 0.7 and 0.8: recall@10 is 0.662, precision@5 0.665 on the first 34, and 0.512 and
+    # 0.556 on later/. These articles are those the ranker was fitted on (bench/keywords_fit.py),
     # so this guards against a regression, not for quality on new articles (README: unseen/).
     # The first 34, by the taxonomy's author, favour curated terms; as the fit takes in more
     # blind-labelled articles (538 now) they score lower and those articles higher.
@@ -94,11 +94,11 @@ def _keywords_fit() -> Any:
     return module
 
 
-def test_every_labelled_article_gets_three_to_ten_clean_keywords(extractor):
+def test_every_labelled_article_gets_five_to_ten_clean_keywords(extractor):
     for path in LABELLED:
         article = json.loads(path.read_text(encoding="utf-8"))
         got = names(extractor, article["title"], article["text"])
-        assert 3 <= len(got) <= 10, path.name
+        assert 5 <= len(got) <= 10, path.name
         for name in got:
             assert not PARTICLE_END.search(name) or load_taxonomy().canonical(name), (path, name)
             assert not name.isdigit() and name not in STOP_WORDS_KO, (path, name)
@@ -469,6 +469,19 @@ def test_an_english_article_names_curated_terms_as_it_writes_them(extractor):
     assert "Distributed Tracing" in names(extractor, "Tracing every call", tracing)
     korean = "게이트웨이로 rate limiting을 옮겼습니다. 레이트 리미팅은 서비스마다 따로 돌았습니다."
     assert "레이트 리미팅" in names(extractor, "레이트 리미팅 개편기", korean)
+
+
+def test_an_english_article_names_a_topic_in_the_singular_it_also_writes(extractor):
+    """A topic page is "Circuit Breaker", whichever of its spellings the title happens to use."""
+    text = (
+        "Circuit Breakers now guard every outbound call of the checkout service. A circuit "
+        "breaker opens after five failures in ten seconds, and on-call is paged when it does."
+    )
+    got = names(extractor, "Rolling Out Circuit Breakers", text)
+    assert "Circuit Breaker" in got and "Circuit Breakers" not in got
+    # Written only in the plural, the plural is what the article calls it.
+    plural = "Circuit breakers guard every call. We tuned the circuit breakers for each service."
+    assert "Circuit Breakers" in names(extractor, "Tuning circuit breakers", plural)
 
 
 def test_english_prose_yields_repeated_lower_case_phrases(extractor):

@@ -82,7 +82,9 @@ WORK_WEIGHT = 3.0
 IMPLIED_WEIGHT = 0.5
 PRIOR_IDF = 2.5  # without document frequencies: a term in about one article in ten
 PRIOR_DOCUMENTS = 20  # a corpus smaller than this says little: shrink its IDF toward the prior
-MIN_KEYWORDS = 3
+# At least this many keywords are shown where the article has the candidates: readers and
+# the quality measure both look at five (three shown left two slots empty of any chance).
+MIN_KEYWORDS = 5
 # An article with Hangul below this share of its letters is in English: curated terms named in
 # Korean are shown by the English spelling it uses (`_english_name`).
 ENGLISH_HANGUL_SHARE = 0.05
@@ -1083,11 +1085,19 @@ def _in_english(title: str, text: str) -> bool:
 def _english_name(candidate: _Candidate) -> str:
     """A curated term's name for an English article: the English spelling the article uses most,
     or the fuller one that ends in it ("design tokens" for 디자인 토큰, "distributed tracing"
-    for 분산 추적 beside "tracing"), headline-capitalized when written in lower case; the same
+    for 분산 추적 beside "tracing"), in the singular where it writes that too ("Circuit Breaker"
+    beside "Circuit Breakers"), headline-capitalized when written in lower case; the same
     topic, as its readers name it. A term named in English, or never in English here, keeps its
     canonical name."""
     name = candidate.name
-    spellings = [s for s, _ in candidate.written.most_common() if s.isascii()]
+    english = [s for s in candidate.written if s.isascii()]
+    written = Counter[str]()
+    for spelling in english:
+        # "Circuit Breakers" counts for "circuit breaker" where the article writes that too.
+        singular = spelling[:-1].casefold() if spelling.endswith("s") else None
+        same = next((s for s in english if s.casefold() == singular), spelling)
+        written[same] += candidate.written[spelling]
+    spellings = [s for s, _ in written.most_common()]
     if not spellings or not any(_is_hangul(c) for c in name):
         return name
     spelling = spellings[0]
