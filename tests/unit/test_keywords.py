@@ -73,8 +73,8 @@ def test_labelled_set_meets_the_quality_floor(extractor):
         first, predictions, lambda name: alias_key(taxonomy.canonical(name) or name)
     )
     later_recall, later_precision, _ = bench.scores(later, predictions)
-    # Goals are 0.7 and 0.8: recall@10 is 0.662, precision@5 0.665 on the first 34, and 0.512 and
-    # 0.556 on later/. These articles are those the ranker was fitted on (bench/keywords_fit.py),
+    # Goals are 0.7 and 0.8: recall@10 is 0.685, precision@5 0.682 on the first 34, and 0.515 and
+    # 0.558 on later/. These articles are those the ranker was fitted on (bench/keywords_fit.py),
     # so this guards against a regression, not for quality on new articles (README: unseen/).
     # The first 34, by the taxonomy's author, favour curated terms; as the fit takes in more
     # blind-labelled articles (538 now) they score lower and those articles higher.
@@ -604,8 +604,10 @@ def test_a_term_inside_a_longer_name_with_evidence_of_its_own_is_marked_inside(e
     features = dict(extractor.candidate_features("", text))
     assert features["redis"]["inside"] == 1.0
     assert features["rediscluster"]["inside"] == 0.0
-    got = names(extractor, "", text)
-    assert got.index("Redis Cluster") < got.index("Redis")
+    # Both are shown; being inside the longer name lowers the shorter one's score (readers
+    # chose such a term less often than its counts suggest), not below the longer one's.
+    assert {"Redis", "Redis Cluster"} <= set(names(extractor, "", text))
+    assert RANKER["inside"] < 0
 
 
 def test_a_product_name_is_not_shown_beside_a_longer_form_of_itself(extractor):
