@@ -4,8 +4,8 @@ Quality: tests/fixtures/keywords/**/*.json, each {"title", "text", "keywords"} l
 hand before the method saw it. The top folder's articles came first: sorted by file name, the
 even-numbered ones are the dev half (the evidence constants in techfeed/keywords.py were set on
 it), the odd-numbered ones the held-out half. `later/` holds articles written and labelled after
-a tuning round (428 of the 432 by annotators who never saw the method or its taxonomy; `r3-` to
-`r16-` mark the third to sixteenth rounds'), which later rounds did look at; `unseen/`
+a tuning round (548 of the 552 by annotators who never saw the method or its taxonomy; `r3-` to
+`r21-` mark the third to twenty-first rounds'), which later rounds did look at; `unseen/`
 holds 24 articles written and labelled the same way, measured once after the last change. The ranker
 (RANKER) and the reader choices (choices.json) are fitted on the top folder and later/
 (bench/keywords_fit.py), so only unseen/ says how the method does on new articles; a training
