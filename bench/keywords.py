@@ -6,7 +6,8 @@ even-numbered ones are the dev half (the evidence constants in techfeed/keywords
 it), the odd-numbered ones the held-out half. `later/` holds articles written and labelled after
 a tuning round (548 of the 552 by annotators who never saw the method or its taxonomy; `r3-` to
 `r21-` mark the third to twenty-first rounds'), which later rounds did look at; `unseen/`
-holds 24 articles written and labelled the same way, measured once after the last change. The ranker
+holds 48 articles written and labelled the same way (`r22-`, `r23-`), measured once after the
+last change. The ranker
 (RANKER) and the reader choices (choices.json) are fitted on the top folder and later/
 (bench/keywords_fit.py), so only unseen/ says how the method does on new articles; a training
 article is scored with its own choices held out. Document frequencies are leave-one-out over every labelled
