@@ -174,6 +174,13 @@ def _wait_for(process: subprocess.Popen[str], needle: str, seconds: float = 60) 
     raise AssertionError(f"{needle!r} never appeared in:\n{seen}")
 
 
+def _interrupt_and_expect_a_clean_stop(process: subprocess.Popen[str]) -> None:
+    process.send_signal(signal.SIGINT)
+    output = _wait_for(process, "stopped", seconds=20)
+    assert "Traceback" not in output
+    assert process.wait(timeout=10) == 0
+
+
 def test_run_crawls_on_schedule_and_a_kill_loses_nothing(
     env: dict[str, str], tmp_path: Path
 ) -> None:
@@ -222,10 +229,7 @@ def test_run_stops_cleanly_on_ctrl_c_and_crawl_reuses_it_while_running(
             cwd=tmp_path,
         )
         assert json.loads(during.stdout)["status"] == "not_modified", during.stderr
-        process.send_signal(signal.SIGINT)
-        output = _wait_for(process, "stopped", seconds=20)
-        assert "Traceback" not in output
-        assert process.wait(timeout=10) == 0
+        _interrupt_and_expect_a_clean_stop(process)
     finally:
         if process.poll() is None:
             process.kill()
@@ -238,10 +242,7 @@ def test_run_started_in_the_background_stops_on_an_interrupt_signal(
     process = _start_run(env, tmp_path, ignoring_interrupts=True)
     try:
         _wait_for(process, "good: 3 new")
-        process.send_signal(signal.SIGINT)
-        output = _wait_for(process, "stopped", seconds=20)
-        assert "Traceback" not in output
-        assert process.wait(timeout=10) == 0
+        _interrupt_and_expect_a_clean_stop(process)
     finally:
         if process.poll() is None:
             process.kill()
