@@ -82,8 +82,8 @@ WORK_WEIGHT = 3.0
 IMPLIED_WEIGHT = 0.5
 PRIOR_IDF = 2.5  # without document frequencies: a term in about one article in ten
 PRIOR_DOCUMENTS = 20  # a corpus smaller than this says little: shrink its IDF toward the prior
-# At least this many keywords are shown where the article has the candidates: readers and
-# the quality measure both look at five (three shown left two slots empty of any chance).
+# At least this many keywords are shown where the article has the candidates: readers and the
+# quality measure both read five, and with three the next candidates, often labels, went unseen.
 MIN_KEYWORDS = 5
 # An article with Hangul below this share of its letters is in English: curated terms named in
 # Korean are shown by the English spelling it uses (`_english_name`).
