@@ -1091,6 +1091,8 @@ def _english_name(candidate: _Candidate) -> str:
     canonical name."""
     name = candidate.name
     english = [s for s in candidate.written if s.isascii()]
+    if not english or not any(_is_hangul(c) for c in name):
+        return name
     written = Counter[str]()
     for spelling in english:
         # "Circuit Breakers" counts for "circuit breaker" where the article writes that too.
@@ -1098,8 +1100,6 @@ def _english_name(candidate: _Candidate) -> str:
         same = next((s for s in english if s.casefold() == singular), spelling)
         written[same] += candidate.written[spelling]
     spellings = [s for s, _ in written.most_common()]
-    if not spellings or not any(_is_hangul(c) for c in name):
-        return name
     spelling = spellings[0]
     # Its full name where the article also writes one ("distributed tracing", then "tracing").
     spelling = next(
