@@ -657,9 +657,11 @@ class KeywordExtractor:
             key=lambda sc: (-sc[0], sc[1].first),
         )
         english = _in_english(title, text)
+        written = alias_key(f"{title} {text}")
         chosen: list[Keyword] = []
-        keys: list[str] = []
-        named: list[str] = []  # the chosen keys that are not curated terms
+        keys: list[str] = []  # the chosen keys, and the parts merged into one (ad_hoc)
+        named: list[str] = []  # those that are not curated terms
+        ad_hoc: list[int] = []  # where in `chosen` the English names that are not curated are
         for probability, candidate in ranked:
             if len(chosen) >= limit:
                 break
@@ -677,6 +679,22 @@ class KeywordExtractor:
             name = _english_name(candidate) if english else candidate.name
             if english and candidate.implied:
                 name = _headline(self.taxonomy.english_name(name))  # never written here
+            if not curated and name.isascii():
+                # Two parts of one longer name ("Notification Service", "Service Extension")
+                # are one keyword, in the place of the stronger.
+                one = next(
+                    ((i, n) for i in ad_hoc if (n := _one_name(chosen[i].name, name, written))),
+                    None,
+                )
+                if one is not None:
+                    i, merged = one
+                    chosen[i] = Keyword(merged, chosen[i].score, merged)
+                    # what it stands for stands beside it no more than what was chosen
+                    absorbed = (alias_key(merged), candidate.key)
+                    keys.extend(absorbed)
+                    named.extend(absorbed)
+                    continue
+                ad_hoc.append(len(chosen))
             chosen.append(Keyword(name, round(probability, 4), candidate.name))
             keys.append(candidate.key)
             if not curated:
@@ -1106,6 +1124,34 @@ def _english_name(candidate: _Candidate) -> str:
         (s for s in spellings if s.casefold().endswith(" " + spelling.casefold())), spelling
     )
     return _headline(spelling)
+
+
+def _one_name(first: str, second: str, written: str) -> str | None:
+    """The one name that two English names stand for, when the article (`written` as an alias
+    key) writes a longer name they are both parts of: the part it also writes on its own at
+    least as often as inside the whole, else the whole; None when both parts are names of their
+    own, or they are not parts of one name written here."""
+    joined = next((w for w in _wholes(first, second) if alias_key(w) in written), None)
+    if joined is None:
+        return None
+    inside = written.count(alias_key(joined))
+    alone = [name for name in (first, second) if written.count(alias_key(name)) >= 2 * inside]
+    if len(alone) == 2:
+        return None
+    return alone[0] if alone else joined
+
+
+def _wholes(first: str, second: str) -> Iterator[str]:
+    """The longer names two names can be parts of: one ending with words the other starts with
+    ("Refresh Token" and "Token Rotation": "Refresh Token Rotation"), or one after the other
+    ("Web" and "Worker": "Web Worker")."""
+    for head, tail in ((first, second), (second, first)):
+        words, following = head.split(), tail.split()
+        for n in range(min(len(words), len(following)) - 1, 0, -1):
+            if [w.casefold() for w in words[-n:]] == [w.casefold() for w in following[:n]]:
+                yield " ".join(words + following[n:])
+    yield f"{first} {second}"
+    yield f"{second} {first}"
 
 
 def _headline(spelling: str) -> str:
