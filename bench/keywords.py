@@ -4,8 +4,9 @@ Quality: tests/fixtures/keywords/**/*.json, each {"title", "text", "keywords"} l
 hand before the method saw it. The top folder's articles came first: sorted by file name, the
 even-numbered ones are the dev half (the evidence constants in techfeed/keywords.py were set on
 it), the odd-numbered ones the held-out half. `later/` holds articles written and labelled after
-a tuning round (548 of the 552 by annotators who never saw the method or its taxonomy; `r3-` to
-`r21-` mark the third to twenty-first rounds'), which later rounds did look at; `unseen/`
+a tuning round (572 of the 576 by annotators who never saw the method or its taxonomy; `r3-` to
+`r21-` and `r24-` mark the third to twenty-first and the twenty-fourth rounds'), which later
+rounds did look at; `unseen/`
 holds 48 articles written and labelled the same way (`r22-`, `r23-`), measured once after the
 last change. The ranker
 (RANKER) and the reader choices (choices.json) are fitted on the top folder and later/

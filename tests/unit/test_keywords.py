@@ -73,11 +73,11 @@ def test_labelled_set_meets_the_quality_floor(extractor):
         first, predictions, lambda name: alias_key(taxonomy.canonical(name) or name)
     )
     later_recall, later_precision, _ = bench.scores(later, predictions)
-    # Goals are 0.7 and 0.8: recall@10 is 0.689, precision@5 0.676 on the first 34, and 0.507 and
-    # 0.551 on later/. These articles are those the ranker was fitted on (bench/keywords_fit.py),
+    # Goals are 0.7 and 0.8: recall@10 is 0.689, precision@5 0.676 on the first 34, and 0.502 and
+    # 0.543 on later/. These articles are those the ranker was fitted on (bench/keywords_fit.py),
     # so this guards against a regression, not for quality on new articles (README: unseen/).
     # The first 34, by the taxonomy's author, favour curated terms; as the fit takes in more
-    # blind-labelled articles (586 now) they score lower and those articles higher.
+    # blind-labelled articles (610 now) they score lower and those articles higher.
     # A floor, not the figure: a change may trade a hit or two, not lose more.
     assert recall >= 0.63 and later_recall >= 0.48
     assert precision >= 0.63 and later_precision >= 0.52
