@@ -20,6 +20,7 @@ from techfeed.keywords import (
     Taxonomy,
     TaxonomyError,
     TaxonomyTerm,
+    _one_name,
     alias_key,
     load_choices,
     load_taxonomy,
@@ -520,6 +521,14 @@ def test_a_part_written_on_its_own_stays_and_the_other_part_goes(extractor):
     df = {"document_frequency": {"webworker": 900}, "documents": 1000}
     got = names(extractor, "Web Worker로 엑셀 업로드 멈춤 없애기", text, **df)
     assert "Worker" in got and "Web" not in got
+
+
+def test_a_part_is_counted_as_words_of_its_own():
+    """ "listen" in "listener" is not the part "listen" written on its own."""
+    written = "tcp listen backlog overflowed. the listener and its listeners restarted.".casefold()
+    assert _one_name("listen", "backlog", written) == "listen backlog"
+    alone = written + " we call listen early. listen returns."
+    assert _one_name("listen", "backlog", alone) == "listen"
 
 
 def test_english_prose_yields_repeated_lower_case_phrases(extractor):

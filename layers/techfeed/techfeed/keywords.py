@@ -657,7 +657,7 @@ class KeywordExtractor:
             key=lambda sc: (-sc[0], sc[1].first),
         )
         english = _in_english(title, text)
-        written = alias_key(f"{title} {text}")
+        written = f"{title}\n{text}".casefold()
         chosen: list[Keyword] = []
         keys: list[str] = []  # the chosen keys, and the parts merged into one (ad_hoc)
         named: list[str] = []  # those that are not curated terms
@@ -1127,18 +1127,26 @@ def _english_name(candidate: _Candidate) -> str:
 
 
 def _one_name(first: str, second: str, written: str) -> str | None:
-    """The one name that two English names stand for, when the article (`written` as an alias
-    key) writes a longer name they are both parts of: the part it also writes on its own at
-    least as often as inside the whole, else the whole; None when both parts are names of their
-    own, or they are not parts of one name written here."""
-    joined = next((w for w in _wholes(first, second) if alias_key(w) in written), None)
+    """The one name that two English names stand for, when the article (`written`, casefolded)
+    writes a longer name they are both parts of: the part it also writes on its own at least as
+    often as inside the whole, else the whole; None when both parts are names of their own, or
+    they are not parts of one name written here."""
+    joined = next((w for w in _wholes(first, second) if _occurrences(w, written)), None)
     if joined is None:
         return None
-    inside = written.count(alias_key(joined))
-    alone = [name for name in (first, second) if written.count(alias_key(name)) >= 2 * inside]
+    inside = _occurrences(joined, written)
+    alone = [name for name in (first, second) if _occurrences(name, written) >= 2 * inside]
     if len(alone) == 2:
         return None
     return alone[0] if alone else joined
+
+
+def _occurrences(name: str, written: str) -> int:
+    """How often an English name is written in `written` (casefolded) as words of their own,
+    spaced or hyphenated as it may be: "listen" is not in "listener"."""
+    gap = r"[\s\-]*"
+    words = gap.join(re.escape(w) for w in _SEPARATOR.split(name.casefold()) if w)
+    return len(re.findall(rf"(?<![0-9a-z]){words}(?![0-9a-z])", written))
 
 
 def _wholes(first: str, second: str) -> Iterator[str]:
