@@ -1144,8 +1144,7 @@ def _one_name(first: str, second: str, written: str) -> str | None:
 def _occurrences(name: str, written: str) -> int:
     """How often an English name is written in `written` (casefolded) as words of their own,
     spaced or hyphenated as it may be: "listen" is not in "listener"."""
-    gap = r"[\s\-]*"
-    words = gap.join(re.escape(w) for w in _SEPARATOR.split(name.casefold()) if w)
+    words = _GAP.join(re.escape(w) for w in _SEPARATOR.split(name.casefold()) if w)
     return len(re.findall(rf"(?<![0-9a-z]){words}(?![0-9a-z])", written))
 
 
