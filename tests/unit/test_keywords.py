@@ -595,6 +595,22 @@ def test_places_and_units_are_never_keywords(extractor):
     assert not {"사이", "코드사이", "앱사이", "mb", "kb/s", "px"} & candidates
 
 
+def test_the_kind_of_post_is_never_part_of_a_keyword(extractor):
+    """ "SLO 도입기" is a post about SLO: the story noun ends no compound, even where Kiwi reads
+    it as two nouns (구성 + 기), and is no keyword alone."""
+    title = "SLO 도입기, Elasticsearch hot-warm-cold 구성기"
+    text = (
+        "SLO 도입기에서는 에러 버짓을 정한 과정을 소개합니다. 인덱스는 hot-warm-cold 구성기로 "
+        "나누었습니다. 오픈소스 적용기도 씁니다. Kafka 전환기는 다음 글입니다."
+    )
+    candidates = extractor.terms(title, text)
+    assert {"slo", "elasticsearch", "hotwarmcold"} <= candidates
+    assert not {key for key in candidates if key.endswith(("도입기", "구성기", "적용기", "전환기"))}
+    shown = names(extractor, title, text)
+    assert "SLO" in shown
+    assert not [name for name in shown if name.endswith(("도입기", "구성기", "적용기"))]
+
+
 def test_a_term_with_the_nouns_beside_it_is_a_longer_name_of_its_own(extractor):
     """Readers tag "GC 튜닝" and "로컬 캐시", not only GC and 캐시: a term joined by the nouns
     before or after it is a candidate beside it, named once or more, never ending in where."""

@@ -163,6 +163,11 @@ _BACKGROUND = re.compile(
 _MAX_REMEMBERED_WORDS = 50_000
 # Nouns that relate what comes before them ("A와 B 사이", "3초 이상", "EKS 위"): never a compound's end.
 _RELATIONAL = _words("사이 이상 이하 미만 초과 동안 대비 위 아래 기준")
+# Nouns that say what kind of post the article is ("SLO 도입기", "Kafka 전환기"): never a
+# compound's end either, since the topic is what comes before them.
+_STORY = _words(
+    "도입기 적용기 구축기 개발기 전환기 개선기 구성기 운영기 도전기 삽질기 후기 이야기 여정 회고록"
+)
 # Last syllables of the particles Kiwi sometimes leaves on a noun it does not know (서버의).
 _PARTICLE_ENDS = frozenset("의을를은는이가에와과로도")
 # What an English word hyphenated to a term says of it ("Kafka-based", "cloud-native").
@@ -545,23 +550,23 @@ class _Unit:
 # `bench/keywords_fit.py`, which prints this table. A keyword's score is the model's probability
 # that a reader would choose it.
 RANKER = {
-    "bias": -4.31,
-    "acronym": -0.116,
-    "body": 0.644,
+    "bias": -4.281,
+    "acronym": -0.117,
+    "body": 0.63,
     "chosen": 1.305,
-    "curated": -0.944,
-    "english": 1.186,
-    "evidence": 1.771,
-    "extends": -1.963,
-    "general": -0.142,
-    "implied": -0.551,
-    "inside": -0.509,
-    "members": 1.356,
-    "once": -0.127,
-    "passing": -2.093,
-    "three_words": -0.371,
-    "title": 1.307,
-    "two_words": 0.33,
+    "curated": -0.945,
+    "english": 1.182,
+    "evidence": 1.769,
+    "extends": -1.956,
+    "general": -0.141,
+    "implied": -0.573,
+    "inside": -0.542,
+    "members": 1.359,
+    "once": -0.14,
+    "passing": -2.092,
+    "three_words": -0.375,
+    "title": 1.325,
+    "two_words": 0.325,
 }
 # Past MIN_KEYWORDS, a candidate less likely than this to be chosen is not shown.
 MIN_PROBABILITY = 0.1
@@ -870,8 +875,8 @@ class KeywordExtractor:
                         phrase = sentence[gram[0].start : gram[-1].end]
                         if size == 1 and (gram[0].plain or not _keeps_alone(phrase)):
                             continue
-                        if size > 1 and gram[-1].text in _RELATIONAL:
-                            continue  # "코드 사이", "1만 원 이상": where, not what
+                        if size > 1 and _no_end(phrase, gram[-1]):
+                            continue  # "코드 사이", "1만 원 이상": where, not what; "SLO 도입기"
                         # English without part-of-speech tags: a phrase of lower-case words
                         # ("tail-based sampling") is a term only if the article repeats it
                         specific = (size > 1 or gram[0].specific) and not any(u.plain for u in gram)
@@ -1032,10 +1037,16 @@ def _named_on(sentence: str, run: list[_Unit], i: int) -> Iterator[_Unit]:
             break
         for stop in range(max(i + 1, start + 2), min(start + MAX_NGRAM, len(run)) + 1):
             gram = run[start:stop]
-            if gram[-1].plain or gram[-1].text in _RELATIONAL:
-                break
             first, last = gram[0].start, gram[-1].end
+            if gram[-1].plain or _no_end(sentence[first:last], gram[-1]):
+                break
             yield _Unit(sentence[first:last], first, last, None, True, True)
+
+
+def _no_end(phrase: str, last: _Unit) -> bool:
+    """Whether a compound cannot end with its last noun: one relating what comes before it
+    ("코드 사이") or naming the kind of post ("SLO 도입기", where Kiwi may read 도입 + 기)."""
+    return last.text in _RELATIONAL or phrase.split()[-1] in _STORY
 
 
 def _paragraphs(text: str) -> Iterator[str]:
@@ -1176,7 +1187,12 @@ def _normalise(phrase: str) -> str:
 
 
 def _is_stop(word: str) -> bool:
-    return word in STOP_WORDS_KO or word.casefold() in STOP_WORDS_EN or word.isdigit()
+    return (
+        word in STOP_WORDS_KO
+        or word in _STORY
+        or word.casefold() in STOP_WORDS_EN
+        or word.isdigit()
+    )
 
 
 def _keeps_alone(word: str) -> bool:
