@@ -20,6 +20,7 @@ from techfeed.keywords import (
     Taxonomy,
     TaxonomyError,
     TaxonomyTerm,
+    _leans_back,
     _one_name,
     alias_key,
     load_choices,
@@ -274,6 +275,45 @@ def test_summary_is_two_or_three_whole_sentences_of_the_article():
         assert sentence in article["text"]
         assert sentence.endswith((".", "!", "?"))
     assert not summary.startswith("안녕하세요")
+
+
+def test_a_summary_sentence_that_leans_on_the_one_before_comes_with_it():
+    """ "그래서 …" is the article's point, but alone it answers nothing: the sentence it follows
+    comes with it, and one whose predecessor is code ("이를 위해 …") is left out."""
+    text = (
+        "안녕하세요, 결제플랫폼팀입니다.\n"
+        "정산 배치는 매일 밤 주문 데이터를 모아 정산 결과를 만듭니다.\n"
+        "작년부터 아침까지 끝나지 않는 날이 잦았습니다. "
+        "그래서 정산 배치를 Kafka 스트림 처리로 바꾸었습니다.\n"
+        "for (order in orders) { settle(order) }\n"
+        "이를 위해 정산 배치의 주문 토픽을 Kafka 스트림 처리에 맞게 다시 설계했습니다.\n"
+        "스트림 처리로 바꾼 뒤 정산은 주문 직후 끝납니다.\n"
+        "다음 글에서는 모니터링을 다룹니다."
+    )
+    summary = split_sentences(summarize_extractive("정산 배치를 Kafka 스트림 처리로", text))
+    assert summary == [
+        "정산 배치는 매일 밤 주문 데이터를 모아 정산 결과를 만듭니다.",
+        "작년부터 아침까지 끝나지 않는 날이 잦았습니다.",
+        "그래서 정산 배치를 Kafka 스트림 처리로 바꾸었습니다.",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "leans"),
+    [
+        ("그래서 저희는 데이터 컨트랙트를 도입했습니다.", True),
+        ("이런 질의는 전체의 약 15%입니다.", True),
+        ("잘못 만든 룰 하나가 수천 명의 결제를 막을 수 있기 때문입니다.", True),
+        ("These features live in an online feature store.", True),
+        ("However, the cache kept stale entries.", True),
+        ("이 글에서는 정산 배치를 스트림으로 바꾼 과정을 소개합니다.", False),
+        ("This post describes how we moved settlement to streams.", False),
+        ("This spring we shipped CUPED for every experiment.", False),
+        ("주문 서비스는 매일 밤 배치로 정산 데이터를 만들었습니다.", False),
+    ],
+)
+def test_which_sentences_lean_on_the_one_before(sentence, leans):
+    assert _leans_back(sentence) is leans
 
 
 def test_summary_falls_back_to_the_feed_description():

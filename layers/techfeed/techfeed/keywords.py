@@ -1297,6 +1297,21 @@ _ENDING = re.compile(
 )
 _ABBREVIATION = re.compile(r"(?:\b(?:e\.g|i\.e|etc|vs|Mr|Dr|No|cf)|^\d{1,2}|\b[A-Z])\.$")
 _PURPOSE = re.compile(r"(?:이번|이) 글(?:에서는|은)|this (?:post|article)", re.IGNORECASE)
+# First words of a sentence that continues the one before it.
+_LEANS_KO = _words(
+    "그래서 그러나 하지만 그런데 그리고 또한 따라서 그러므로 즉 이때 이에 이를 이는 이것은 이것이 "
+    "이러한 이런 이렇게 이처럼 이로써 그러면 그럼 그래도 게다가 반면 반면에 바로 한편 또 결국 덕분에 "
+    "다만 대신 그러자 그 여기서 그렇다면"
+)
+_LEANS_EN = _words(
+    "it they but so however also therefore thus instead then and or still yet because which "
+    "hence moreover furthermore otherwise meanwhile such"
+)
+_POINTS_BACK_EN = _words("this that these those")
+_TIME_NOUNS_EN = _words(
+    "year spring summer fall autumn winter quarter month week time morning release"
+)
+_REASON_END = re.compile(r"때문(?:입니다|이다|이죠|이에요)[.!]?$")
 _GREETING = re.compile(r"^(?:안녕하세요|반갑습니다|hi|hello)\b", re.IGNORECASE)
 _WORD = re.compile(rf"[{_HANGUL}]{{2,}}|[A-Za-z][A-Za-z0-9.+#]+")
 _JOSA = re.compile(
@@ -1327,7 +1342,9 @@ def summarize_extractive(
 
     Without a body, the feed's description (`fallback`) cut to as many sentences.
     """
-    candidates = [s for s in split_sentences(text) if 15 <= len(s) <= 400 and _is_prose(s)]
+    every = split_sentences(text)
+    kept = [i for i, s in enumerate(every) if 15 <= len(s) <= 400 and _is_prose(s)]
+    candidates = [every[i] for i in kept]
     if not candidates:
         if fallback is None:
             return ""
@@ -1348,8 +1365,43 @@ def summarize_extractive(
         purpose = 1.5 if _PURPOSE.search(candidates[index]) else 1.0  # "이 글에서는 …"
         return weight * lead * purpose * (0.3 if _GREETING.match(candidates[index]) else 1.0)
 
-    best = sorted(range(len(candidates)), key=lambda i: -centrality(i))[:sentences]
-    return " ".join(candidates[i] for i in sorted(best))
+    # A sentence that leans on the one before it ("그래서 …", "This meant …") comes with it.
+    leans = [_leans_back(s) for s in candidates]
+    order = sorted(range(len(candidates)), key=lambda i: -centrality(i))
+    chosen: set[int] = set()
+    for index in order:
+        group = {index}
+        while leans[min(group)]:
+            before = min(group) - 1
+            if before < 0 or kept[before] != kept[min(group)] - 1:
+                break  # what it leans on is no candidate: code, a heading, a fragment
+            group.add(before)
+        if leans[min(group)] or len(chosen | group) > sentences:
+            continue
+        chosen |= group
+        if len(chosen) == sentences:
+            break
+    if not chosen:
+        chosen = set(order[:sentences])
+    return " ".join(candidates[i] for i in sorted(chosen))
+
+
+def _leans_back(sentence: str) -> bool:
+    """Whether a sentence reads only after the one before it: it opens with a connective or a
+    word pointing back ("그래서", "이를", "However", "These …"), or gives the reason for it
+    ("… 때문입니다")."""
+    if _PURPOSE.search(sentence):
+        return False
+    first, _, rest = sentence.partition(" ")
+    first = first.strip(",.:;").casefold()
+    if first in _POINTS_BACK_EN and rest.split(" ", 1)[0].casefold() in _TIME_NOUNS_EN:
+        return False  # "This spring we shipped …"
+    return (
+        first in _LEANS_KO
+        or first in _LEANS_EN
+        or first in _POINTS_BACK_EN
+        or _REASON_END.search(sentence) is not None
+    )
 
 
 def _stems(sentence: str) -> list[str]:
