@@ -291,6 +291,32 @@ def test_retag_after_a_taxonomy_change_moves_postings_and_counts(
     assert store.corpus_documents() == 3
 
 
+def test_retag_rewrites_a_summary_an_earlier_release_made(
+    store: Store, extractor: KeywordExtractor
+) -> None:
+    """A summary stored by an older summarizer (here: the crawler's first sentences) is
+    recomputed on the article and on every keyword posting; the keywords stay."""
+    save(store, "kafka-migration", "a1")
+    tag_article("a1", store=store, extractor=lambda: extractor, now=NOW)
+    tagged = store.get_article("a1")
+    assert tagged is not None
+    stale = "그래서 카프카로 옮겼습니다."
+    assert store.set_article_keywords("a1", tagged.keywords, summary=stale)
+    for keyword in tagged.keywords:
+        store.put_keyword_posting(keyword, replace(tagged, summary=stale))
+    seen: list[TagOutcome] = []
+
+    retag_all(store=store, extractor=lambda: extractor, progress=seen.append)
+
+    assert [(o.status, o.keywords) for o in seen] == [(TagStatus.RETAGGED, tagged.keywords)]
+    retagged = store.get_article("a1")
+    assert retagged is not None
+    assert retagged.summary == tagged.summary != stale
+    assert retagged.keywords == tagged.keywords and retagged.tagged_at == NOW
+    for keyword in tagged.keywords:
+        assert [a.summary for a in store.list_articles(keyword=keyword).items] == [tagged.summary]
+
+
 def test_retag_with_an_unchanged_taxonomy_writes_nothing(
     store: Store, extractor: KeywordExtractor
 ) -> None:

@@ -116,10 +116,11 @@ def retag_all(
     extractor: ExtractorFactory,
     progress: Callable[[TagOutcome], None] | None = None,
 ) -> int:
-    """Recompute every article's keywords with the current taxonomy; returns how many it read.
+    """Recompute every article's keywords and summary with the current taxonomy, ranker and
+    summarizer; returns how many articles it read.
 
-    Document frequencies and summaries stay (an article is counted once, when first tagged);
-    an article never tagged is tagged now. Keyword counts are recomputed once, at the end.
+    Document frequencies stay (an article is counted once, when first tagged); an article never
+    tagged is tagged now. Keyword counts are recomputed once, at the end.
     """
     kiwi = extractor()
     documents = store.corpus_documents()
@@ -141,22 +142,25 @@ def retag_all(
 
 
 def _retag(article: Article, store: Store, kiwi: KeywordExtractor, documents: int) -> TagOutcome:
-    text = _body_text(article, store) or article.summary
+    body = _body_text(article, store)
+    text = body or article.summary
     terms = kiwi.weighted_terms(article.title, text)
     frequencies = store.document_frequencies(t.key for t in terms if t.rankable)
     # The corpus counts this article already: leave it out, as when it was first tagged.
     counted = {t.key for t in terms[:COUNTED_TERMS]}
     others = {term: max(n - (term in counted), 0) for term, n in frequencies.items()}
     keywords = _keywords(kiwi, article, text, others, max(documents - 1, 0))
-    if keywords == article.keywords:
+    # Without a body the stored summary is the feed's description, cut when first tagged.
+    summary = summarize_extractive(article.title, body, fallback=article.summary) or article.summary
+    if keywords == article.keywords and summary == article.summary:
         return TagOutcome(article.article_id, TagStatus.UNCHANGED, keywords)
-    updated = replace(article, keywords=keywords)
+    updated = replace(article, keywords=keywords, summary=summary)
     for keyword in _taken_back(article.keywords, keywords):
         store.delete_keyword_posting(keyword, article)
     for keyword in keywords:
         store.put_keyword_posting(keyword, updated)
     # Last: an interrupted retag finds the old keywords here and does this article again.
-    store.set_article_keywords(article.article_id, keywords)
+    store.set_article_keywords(article.article_id, keywords, summary=summary)
     log.info("retagged", extra={"article_id": article.article_id, "keywords": keywords})
     return TagOutcome(article.article_id, TagStatus.RETAGGED, keywords)
 

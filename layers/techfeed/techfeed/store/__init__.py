@@ -359,9 +359,15 @@ class Store:
         return True
 
     def set_article_keywords(
-        self, article_id: str, keywords: Sequence[str], *, untagged_only: bool = False
+        self,
+        article_id: str,
+        keywords: Sequence[str],
+        *,
+        summary: str | None = None,
+        untagged_only: bool = False,
     ) -> bool:
-        """Replace a stored article's keywords (its tagging time and summary stay).
+        """Replace a stored article's keywords, and its summary when given (its tagging time
+        stays).
 
         False when there is no such article, or with `untagged_only` when it is tagged.
         """
@@ -369,9 +375,12 @@ class Store:
         condition = articles.pk.exists()
         if untagged_only:
             condition &= articles.tagged_at.does_not_exist()
+        actions: list[Action] = [articles.keywords.set(list(keywords))]
+        if summary is not None:
+            actions.append(articles.summary.set(summary))
         try:
             articles(article_pk(article_id), ARTICLE_SK).update(
-                actions=[articles.keywords.set(list(keywords))], condition=condition
+                actions=actions, condition=condition
             )
         except UpdateError as error:
             if error.cause_response_code != "ConditionalCheckFailedException":
