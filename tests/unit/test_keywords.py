@@ -238,6 +238,28 @@ def test_text_of_html_drops_chrome_and_code():
     assert text_of(html) == ("Kafka 전환기", "카프카를 도입했습니다.\n둘째 문단")
 
 
+def test_a_summary_is_prose_not_list_items():
+    """An HTML list reads as plain text writes one, and its items, fragments more often than
+    sentences, are no summary while the article has prose."""
+    html = (
+        "<html><body><h1>Slack 배포 봇</h1><p>배포 버튼을 Slack 배포 봇으로 옮긴 과정을 소개합니다.</p>"
+        "<ul><li>운영 배포라면 서비스 오너에게 Slack 배포 봇이 승인 버튼을 보냄</li>"
+        "<li><p>승인되면 Slack 배포 봇이 이미지 태그를 바꿔 배포함</p></li></ul>"
+        "<p>이제 Slack 배포 봇으로 하루 40번 배포합니다.</p></body></html>"
+    )
+    title, text = text_of(html)
+    assert text.splitlines()[1:3] == [
+        "- 운영 배포라면 서비스 오너에게 Slack 배포 봇이 승인 버튼을 보냄",
+        "- 승인되면 Slack 배포 봇이 이미지 태그를 바꿔 배포함",
+    ]
+    assert split_sentences(summarize_extractive(title, text)) == [
+        "배포 버튼을 Slack 배포 봇으로 옮긴 과정을 소개합니다.",
+        "이제 Slack 배포 봇으로 하루 40번 배포합니다.",
+    ]
+    items = "- 운영 배포라면 승인 버튼을 보냅니다.\n- 승인되면 이미지 태그를 바꿉니다."
+    assert summarize_extractive("배포 봇", items) == items.replace("\n", " ")
+
+
 def test_text_of_plain_text_takes_the_first_line_as_title():
     assert text_of("# Kafka 전환기\n\n카프카를 도입했습니다.\n끝.") == (
         "Kafka 전환기",

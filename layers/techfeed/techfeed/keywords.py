@@ -1263,6 +1263,8 @@ def text_of(document: str) -> tuple[str, str]:
     for element in tree.iter():
         if isinstance(element.tag, str) and element.tag in _BLOCKS:
             element.tail = "\n" + (element.tail or "")
+        if element.tag == "li":  # as plain text writes a list: summaries are not made of items
+            element.text = "\n- " + (element.text or "")
     body = tree.find("body")
     raw = (body if body is not None else tree).text_content()
     lines = [" ".join(line.split()) for line in raw.splitlines()]
@@ -1312,6 +1314,7 @@ _TIME_NOUNS_EN = _words(
     "year spring summer fall autumn winter quarter month week time morning release"
 )
 _REASON_END = re.compile(r"때문(?:입니다|이다|이죠|이에요)[.!]?$")
+_LIST_ITEM = re.compile(r"(?:[-*•]|\d{1,2}[.)])\s")
 _GREETING = re.compile(r"^(?:안녕하세요|반갑습니다|hi|hello)\b", re.IGNORECASE)
 _WORD = re.compile(rf"[{_HANGUL}]{{2,}}|[A-Za-z][A-Za-z0-9.+#]+")
 _JOSA = re.compile(
@@ -1344,6 +1347,8 @@ def summarize_extractive(
     """
     every = split_sentences(text)
     kept = [i for i, s in enumerate(every) if 15 <= len(s) <= 400 and _is_prose(s)]
+    # A list item is a fragment ("- 줌 14 이상: 해상도 10"): prose first, items if nothing else.
+    kept = [i for i in kept if not _LIST_ITEM.match(every[i])] or kept
     candidates = [every[i] for i in kept]
     if not candidates:
         if fallback is None:
