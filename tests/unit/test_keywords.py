@@ -328,6 +328,7 @@ def test_a_summary_sentence_that_leans_on_the_one_before_comes_with_it():
         ("잘못 만든 룰 하나가 수천 명의 결제를 막을 수 있기 때문입니다.", True),
         ("These features live in an online feature store.", True),
         ("However, the cache kept stale entries.", True),
+        ("둘째, 등록 권유는 로그인 직후에 띄웠습니다.", True),
         ("이 글에서는 정산 배치를 스트림으로 바꾼 과정을 소개합니다.", False),
         ("This post describes how we moved settlement to streams.", False),
         ("This spring we shipped CUPED for every experiment.", False),
