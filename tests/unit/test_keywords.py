@@ -329,6 +329,8 @@ def test_a_summary_sentence_that_leans_on_the_one_before_comes_with_it():
         ("These features live in an online feature store.", True),
         ("However, the cache kept stale entries.", True),
         ("둘째, 등록 권유는 로그인 직후에 띄웠습니다.", True),
+        ("이 사건을 계기로 결제 라우팅 계층을 만들었습니다.", True),
+        ("이 글은 디자인 시스템을 정착시킨 2년의 기록입니다.", False),
         ("이 글에서는 정산 배치를 스트림으로 바꾼 과정을 소개합니다.", False),
         ("This post describes how we moved settlement to streams.", False),
         ("This spring we shipped CUPED for every experiment.", False),

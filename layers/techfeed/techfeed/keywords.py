@@ -1303,7 +1303,7 @@ _PURPOSE = re.compile(r"(?:이번|이) 글(?:에서는|은)|this (?:post|article
 _LEANS_KO = _words(
     "그래서 그러나 하지만 그런데 그리고 또한 따라서 그러므로 즉 이때 이에 이를 이는 이것은 이것이 "
     "이러한 이런 이렇게 이처럼 이로써 그러면 그럼 그래도 게다가 반면 반면에 바로 한편 또 결국 덕분에 "
-    "다만 대신 그러자 그 여기서 그렇다면 둘째 셋째 넷째 마지막으로"
+    "다만 대신 그러자 그 이 여기서 그렇다면 둘째 셋째 넷째 마지막으로"
 )
 _LEANS_EN = _words(
     "it they but so however also therefore thus instead then and or still yet because which "
