@@ -666,9 +666,11 @@ def test_the_kind_of_post_is_never_part_of_a_keyword(extractor):
     title = "SLO 도입기, Elasticsearch hot-warm-cold 구성기"
     text = (
         "SLO 도입기에서는 에러 버짓을 정한 과정을 소개합니다. 인덱스는 hot-warm-cold 구성기로 "
-        "나누었습니다. 오픈소스 적용기도 씁니다. Kafka 전환기는 다음 글입니다."
+        "나누었습니다. 오픈소스 적용기도 씁니다. Kafka 전환기는 다음 글입니다. "
+        "SLO는 사용자 여정마다 정했습니다."
     )
     candidates = extractor.terms(title, text)
+    assert "사용자여정" in candidates  # a journey is a thing a post can be about
     assert {"slo", "elasticsearch", "hotwarmcold"} <= candidates
     assert not {key for key in candidates if key.endswith(("도입기", "구성기", "적용기", "전환기"))}
     shown = names(extractor, title, text)
