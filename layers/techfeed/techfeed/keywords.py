@@ -1314,6 +1314,7 @@ _POINTS_BACK_EN = _words("this that these those")
 _TIME_NOUNS_EN = _words(
     "year spring summer fall autumn winter quarter month week time morning release"
 )
+_LEANS = _LEANS_KO | _LEANS_EN | _POINTS_BACK_EN
 _REASON_END = re.compile(r"때문(?:입니다|이다|이죠|이에요)[.!]?$")
 _LIST_ITEM = re.compile(r"(?:[-*•]|\d{1,2}[.)])\s")
 _GREETING = re.compile(r"^(?:안녕하세요|반갑습니다|hi|hello)\b", re.IGNORECASE)
@@ -1376,13 +1377,12 @@ def summarize_extractive(
     order = sorted(range(len(candidates)), key=lambda i: -centrality(i))
     chosen: set[int] = set()
     for index in order:
-        group = {index}
-        while leans[min(group)]:
-            before = min(group) - 1
-            if before < 0 or kept[before] != kept[min(group)] - 1:
-                break  # what it leans on is no candidate: code, a heading, a fragment
-            group.add(before)
-        if leans[min(group)] or len(chosen | group) > sentences:
+        start = index
+        # what it leans on must be a candidate too, not code, a heading or a fragment
+        while leans[start] and start > 0 and kept[start - 1] == kept[start] - 1:
+            start -= 1
+        group = set(range(start, index + 1))
+        if leans[start] or len(chosen | group) > sentences:
             continue
         chosen |= group
         if len(chosen) == sentences:
@@ -1402,12 +1402,7 @@ def _leans_back(sentence: str) -> bool:
     first = first.strip(",.:;").casefold()
     if first in _POINTS_BACK_EN and rest.split(" ", 1)[0].casefold() in _TIME_NOUNS_EN:
         return False  # "This spring we shipped …"
-    return (
-        first in _LEANS_KO
-        or first in _LEANS_EN
-        or first in _POINTS_BACK_EN
-        or _REASON_END.search(sentence) is not None
-    )
+    return first in _LEANS or _REASON_END.search(sentence) is not None
 
 
 def _stems(sentence: str) -> list[str]:
