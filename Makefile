@@ -48,6 +48,7 @@ bench: install
 	$(BIN)/python bench/extraction.py
 	$(BIN)/python bench/keywords.py
 	$(BIN)/python bench/keywords_fit.py
+	$(BIN)/python bench/retag.py
 	$(BIN)/python bench/coldstart.py
 
 # Template tooling lives in venvs of its own: sam's and checkov's pins conflict with ours and

@@ -130,6 +130,39 @@ def test_crawl_prints_progress_and_a_summary_table(env: dict[str, str], tmp_path
     assert "3 sources: 5 new articles, 1 failed" in result.stdout
 
 
+def test_retag_recounts_a_wrong_document_frequency_and_else_changes_nothing(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    state = ["--state-dir", "state"]
+    crawl = ["crawl", "--source", "good", "--sources-file", env["TECHFEED_SOURCES_FILE"]]
+    assert _techfeed(*crawl, *state, env=env, cwd=tmp_path).returncode == 0  # and tags them
+    unchanged = (
+        "3 articles: 0 with new keywords or summary, 0 tagged for the first time; "
+        "document frequencies recounted for {} terms"
+    )
+
+    first = _techfeed("retag", *state, env=env, cwd=tmp_path)
+
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.strip() == unchanged.format(0)
+
+    def corrupt(store: Store) -> tuple[dict[str, int], list[Article]]:
+        counted = store.stored_document_frequencies()
+        store.add_document_frequencies({"bogus": 5, next(iter(counted)): 1}, documents=0)
+        return counted, list(store.iterate_articles())
+
+    counted, articles = _with_store(tmp_path / "state", corrupt)
+    second = _techfeed("retag", *state, env=env, cwd=tmp_path)
+
+    assert second.returncode == 0, second.stderr
+    assert second.stdout.strip() == unchanged.format(2)
+    after = _with_store(
+        tmp_path / "state",
+        lambda store: (store.stored_document_frequencies(), list(store.iterate_articles())),
+    )
+    assert after == (counted, articles)
+
+
 def test_an_unknown_source_is_a_usage_error(env: dict[str, str], tmp_path: Path) -> None:
     result = _techfeed(
         "crawl",

@@ -85,9 +85,10 @@ def _parser() -> argparse.ArgumentParser:
     retag = commands.add_parser(
         "retag",
         help="recompute every article's keywords (after a taxonomy change)",
-        description="Recompute the keywords and summary of every stored article with the "
-        "current taxonomy and document frequencies, move its keyword postings and recount the "
-        "keywords; articles never tagged are tagged. Prints how many articles changed.",
+        description="Recount the document frequencies over the stored articles, then "
+        "recompute the keywords and summary of every article with the current taxonomy, move "
+        "its keyword postings and recount the keywords; articles never tagged are tagged. "
+        "Prints how many articles changed.",
     )
     _add_state_dir(retag)
     retag.add_argument("--aws", action="store_true", help="retag the deployed stack")
@@ -287,10 +288,11 @@ def _cmd_retag(args: argparse.Namespace) -> int:
             print(f"{outcome.article_id}: {', '.join(outcome.keywords)}", file=sys.stderr)
 
     with local_stack(args.state_dir, aws=args.aws) as store:
-        total = retag_all(store=store, extractor=KeywordExtractor, progress=progress)
+        done = retag_all(store=store, extractor=KeywordExtractor, progress=progress)
     print(
-        f"{total} articles: {tally[TagStatus.RETAGGED]} with new keywords or summary, "
-        f"{tally[TagStatus.TAGGED]} tagged for the first time"
+        f"{done.articles} articles: {tally[TagStatus.RETAGGED]} with new keywords or summary, "
+        f"{tally[TagStatus.TAGGED]} tagged for the first time; "
+        f"document frequencies recounted for {done.recounted_terms} terms"
     )
     return 0
 

@@ -11,18 +11,22 @@ So an article with `tagged_at` is fully indexed, and a redelivered stream record
 and writes nothing. A crash before the commit leaves only writes that the retry repeats or undoes:
 it may choose other keywords (the frequencies moved meanwhile), and step 1 of the first attempt
 tells it which postings to take back.
+
+A retag first recounts: it counts every tagged article's terms as the current extractor finds
+them and adds to each stored document frequency the difference, then retags article by article.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from techfeed.keywords import KeywordExtractor, summarize_extractive, text_of
+from techfeed.keywords import KeywordExtractor, Term, summarize_extractive, text_of
 from techfeed.models import Article
 from techfeed.store import Store
 from techfeed.store.models import ARTICLE_SK, normalize_keyword
@@ -102,7 +106,7 @@ def tag_article(
         keywords=keywords,
         summary=summary,
         tagged_at=now or datetime.now(UTC),
-        terms=[t.key for t in terms[:COUNTED_TERMS]],
+        terms=_counted(terms),
     )
     if not committed:
         return _lost_race(tagged, keywords, store)
@@ -110,19 +114,30 @@ def tag_article(
     return TagOutcome(article_id, TagStatus.TAGGED, keywords)
 
 
+@dataclass(frozen=True)
+class Retagging:
+    """What a retag did: articles read, and terms whose document frequency it recounted."""
+
+    articles: int
+    recounted_terms: int
+
+
 def retag_all(
     *,
     store: Store,
     extractor: ExtractorFactory,
     progress: Callable[[TagOutcome], None] | None = None,
-) -> int:
-    """Recompute every article's keywords and summary with the current taxonomy, ranker and
-    summarizer; returns how many articles it read.
+) -> Retagging:
+    """Recount document frequencies, then recompute every article's keywords and summary with
+    the current taxonomy, ranker and summarizer.
 
-    Document frequencies stay (an article is counted once, when first tagged); an article never
-    tagged is tagged now. Keyword counts are recomputed once, at the end.
+    The recount counts each tagged article's terms as the current extractor finds them, so
+    terms it has learnt to find since (a new taxonomy term, a renamed one) are as frequent as
+    they are, not new. An article never tagged is tagged now. Keyword counts are recomputed
+    once, at the end.
     """
     kiwi = extractor()
+    recount = _recount_frequencies(store, kiwi)
     documents = store.corpus_documents()
     touched: dict[str, str] = {}
     seen = 0
@@ -131,6 +146,13 @@ def retag_all(
         if article.tagged_at is None:
             outcome = tag_article(article.article_id, store=store, extractor=lambda: kiwi)
         else:
+            if article.article_id not in recount.counted and article.tagged_at < recount.started:
+                # Tagged by the stream after the count passed it (or stored after): the recount
+                # took back what that tagging added, so add it again.
+                store.add_document_frequencies(
+                    dict.fromkeys(_counted_terms(kiwi, article, store), 1), documents=1
+                )
+                documents += 1
             outcome = _retag(article, store, kiwi, documents)
             if outcome.status is TagStatus.RETAGGED:
                 for keyword in [*article.keywords, *outcome.keywords]:
@@ -138,7 +160,43 @@ def retag_all(
         if progress is not None:
             progress(outcome)
     _recount(store, touched.values())
-    return seen
+    return Retagging(seen, recount.terms)
+
+
+@dataclass(frozen=True)
+class _Recount:
+    terms: int  # how many terms' frequencies moved
+    counted: frozenset[str]  # the articles it counted: those it found tagged
+    started: datetime  # when it began to read the stored frequencies
+
+
+def _recount_frequencies(store: Store, kiwi: KeywordExtractor) -> _Recount:
+    """Move the stored document frequencies to what counting every tagged article gives now.
+
+    By the difference, added: a tagging that commits meanwhile keeps its own addition.
+    """
+    counted: Counter[str] = Counter()
+    articles: set[str] = set()
+    for article in store.iterate_articles():
+        if article.tagged_at is not None:
+            counted.update(_counted_terms(kiwi, article, store))
+            articles.add(article.article_id)
+    started = datetime.now(UTC)
+    stored = store.stored_document_frequencies()
+    changes = {t: counted[t] - stored.get(t, 0) for t in counted.keys() | stored.keys()}
+    moved = {t: n for t, n in changes.items() if n}
+    store.add_document_frequencies(moved, documents=len(articles) - store.corpus_documents())
+    return _Recount(len(moved), frozenset(articles), started)
+
+
+def _counted_terms(kiwi: KeywordExtractor, article: Article, store: Store) -> list[str]:
+    """The terms a tagged article adds to the document frequencies, as tagging counts them."""
+    text = _body_text(article, store) or article.summary
+    return _counted(kiwi.weighted_terms(article.title, text))
+
+
+def _counted(terms: Sequence[Term]) -> list[str]:
+    return [t.key for t in terms[:COUNTED_TERMS]]
 
 
 def _retag(article: Article, store: Store, kiwi: KeywordExtractor, documents: int) -> TagOutcome:
@@ -147,7 +205,7 @@ def _retag(article: Article, store: Store, kiwi: KeywordExtractor, documents: in
     terms = kiwi.weighted_terms(article.title, text)
     frequencies = store.document_frequencies(t.key for t in terms if t.rankable)
     # The corpus counts this article already: leave it out, as when it was first tagged.
-    counted = {t.key for t in terms[:COUNTED_TERMS]}
+    counted = set(_counted(terms))
     others = {term: max(n - (term in counted), 0) for term, n in frequencies.items()}
     keywords = _keywords(kiwi, article, text, others, max(documents - 1, 0))
     # Without a body the stored summary is the feed's description, cut when first tagged.

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any, TypeVar
@@ -24,7 +24,13 @@ from typing import Any, TypeVar
 import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
-from pynamodb.exceptions import PutError, PynamoDBException, TransactWriteError, UpdateError
+from pynamodb.exceptions import (
+    DeleteError,
+    PutError,
+    PynamoDBException,
+    TransactWriteError,
+    UpdateError,
+)
 from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
@@ -309,6 +315,29 @@ class Store:
         keys = [(term_pk(term), DF_SK) for term in set(terms)]
         found = self._counters.batch_get(keys)
         return {item.pk.removeprefix(term_pk("")): int(item.documents) for item in found}
+
+    def stored_document_frequencies(self) -> dict[str, int]:
+        """Every term's stored document frequency: a scan of the whole table (the retag's)."""
+        counters = self._counters
+        found = counters.scan(counters.item_type == "document_frequency")
+        return {item.pk.removeprefix(term_pk("")): int(item.documents) for item in found}
+
+    def add_document_frequencies(self, changes: Mapping[str, int], *, documents: int) -> None:
+        """Add to terms' document frequencies and to the corpus size (a negative change takes
+        away); a term that reaches 0 is removed. By ADD, so concurrent taggings add their own."""
+        counters = self._counters
+        moved = [(term_pk(t), DF_SK, "document_frequency", n) for t, n in changes.items() if n]
+        if documents:
+            moved.append((STATS_PK, DOCUMENTS_SK, "corpus", documents))
+        for pk, sk, kind, change in moved:
+            item = counters(pk, sk)
+            item.update(actions=[counters.item_type.set(kind), counters.documents.add(change)])
+            if kind == "document_frequency" and int(item.documents) <= 0:
+                try:
+                    item.delete(condition=counters.documents <= 0)
+                except DeleteError as error:
+                    if error.cause_response_code != "ConditionalCheckFailedException":
+                        raise  # else a tagging counted it again meanwhile: it stays
 
     def corpus_documents(self) -> int:
         """How many articles the document frequencies count."""

@@ -227,7 +227,8 @@ class CounterModel(Model):
     """A number of tagged articles: a term's document frequency or the corpus size.
 
     Term: pk term_pk(term), sk DF_SK, type "document_frequency". Corpus: pk STATS_PK,
-    sk DOCUMENTS_SK, type "corpus". `documents` only grows, by ADD in the tagging transaction.
+    sk DOCUMENTS_SK, type "corpus". `documents` changes only by ADD: +1 in the tagging
+    transaction, and by what the retag's recount finds it off by.
     """
 
     pk = UnicodeAttribute(hash_key=True)
