@@ -88,7 +88,8 @@ def _parser() -> argparse.ArgumentParser:
         description="Recount the document frequencies over the stored articles, then "
         "recompute the keywords and summary of every article with the current taxonomy, move "
         "its keyword postings and recount the keywords; articles never tagged are tagged. "
-        "Prints how many articles changed.",
+        "Prints each changed article, then how many articles changed and for how many terms "
+        "the recount moved a document frequency.",
     )
     _add_state_dir(retag)
     retag.add_argument("--aws", action="store_true", help="retag the deployed stack")
@@ -288,6 +289,7 @@ def _cmd_retag(args: argparse.Namespace) -> int:
             print(f"{outcome.article_id}: {', '.join(outcome.keywords)}", file=sys.stderr)
 
     with local_stack(args.state_dir, aws=args.aws) as store:
+        print("recounting document frequencies, then retagging...", file=sys.stderr)
         done = retag_all(store=store, extractor=KeywordExtractor, progress=progress)
     print(
         f"{done.articles} articles: {tally[TagStatus.RETAGGED]} with new keywords or summary, "
