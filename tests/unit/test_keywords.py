@@ -287,6 +287,25 @@ def test_english_abbreviations_and_versions_do_not_split():
     assert split_sentences(text) == ["We use e.g. Kafka 3.6 on toss.tech today.", "It works."]
 
 
+def test_a_quotation_of_several_sentences_stays_inside_its_sentence():
+    text = (
+        'The events told the story: "Cannot start the job. Too many missed runs (> 100)." '
+        "The controller gave up. 그는 “배포를 멈춥시다. 위험합니다.”라고 했습니다. 멈췄습니다."
+    )
+    assert split_sentences(text) == [
+        'The events told the story: "Cannot start the job. Too many missed runs (> 100)."',
+        "The controller gave up.",
+        "그는 “배포를 멈춥시다. 위험합니다.”라고 했습니다.",
+        "멈췄습니다.",
+    ]
+    # a quote that never closes does not swallow the paragraph
+    assert split_sentences('He said "hi. Then he left. Bye.') == [
+        'He said "hi.',
+        "Then he left.",
+        "Bye.",
+    ]
+
+
 def test_summary_is_two_or_three_whole_sentences_of_the_article():
     path = FIXTURES / "kafka-migration.json"
     article = json.loads(path.read_text(encoding="utf-8"))

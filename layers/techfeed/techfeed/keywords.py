@@ -1333,11 +1333,21 @@ def split_sentences(text: str) -> list[str]:
             head = paragraph[start : match.start() + 1].strip()
             if _ABBREVIATION.search(head):
                 continue
+            if _in_quote(paragraph[start : match.end()], paragraph[match.end() :]):
+                continue
             sentences.append(paragraph[start : match.end()].strip())
             start = match.end()
         if paragraph[start:].strip():
             sentences.append(paragraph[start:].strip())
     return sentences
+
+
+def _in_quote(sentence: str, rest: str) -> bool:
+    """Whether a sentence so far ends inside a quotation that closes later in the paragraph
+    ("The log said: "Cannot start. Too many missed." Then…" is one sentence)."""
+    if sentence.count('"') % 2:
+        return '"' in rest
+    return sentence.count("“") > sentence.count("”") and "”" in rest
 
 
 def summarize_extractive(
