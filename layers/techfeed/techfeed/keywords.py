@@ -1333,7 +1333,7 @@ def split_sentences(text: str) -> list[str]:
             head = paragraph[start : match.start() + 1].strip()
             if _ABBREVIATION.search(head):
                 continue
-            if _in_quote(paragraph[start : match.end()], paragraph[match.end() :]):
+            if _in_quote(paragraph, start, match.end()):
                 continue
             sentences.append(paragraph[start : match.end()].strip())
             start = match.end()
@@ -1342,12 +1342,13 @@ def split_sentences(text: str) -> list[str]:
     return sentences
 
 
-def _in_quote(sentence: str, rest: str) -> bool:
-    """Whether a sentence so far ends inside a quotation that closes later in the paragraph
-    ("The log said: "Cannot start. Too many missed." Then…" is one sentence)."""
-    if sentence.count('"') % 2:
-        return '"' in rest
-    return sentence.count("“") > sentence.count("”") and "”" in rest
+def _in_quote(paragraph: str, start: int, end: int) -> bool:
+    """Whether the sentence paragraph[start:end] ends inside a quotation that closes later in the
+    paragraph ("The log said: "Cannot start. Too many missed." Then…" is one sentence)."""
+    if paragraph.count('"', start, end) % 2:
+        return paragraph.find('"', end) >= 0
+    opened = paragraph.count("“", start, end) > paragraph.count("”", start, end)
+    return opened and paragraph.find("”", end) >= 0
 
 
 def summarize_extractive(
