@@ -263,6 +263,19 @@ def test_title_prefers_the_visible_heading(head: str, body: str, expected: str) 
             "<h1><strong>Blog:</strong> Best Kafka Books in 2025 (Ranked)</h1>",
             "Best Kafka Books in 2025 (Ranked)",
         ),
+        # ... also when the label's own element leaves no space after its colon,
+        (
+            '<meta property="og:title" content="AlignMerge - Merging Models Safely">',
+            '<h1><span class="descriptor">Title:</span>AlignMerge - Merging Models Safely</h1>',
+            "AlignMerge - Merging Models Safely",
+        ),
+        # and a comment count a theme sets inside the heading is not the title's.
+        (
+            '<meta property="og:title" content="Grads Find Degrees No Longer Guarantee Jobs">',
+            "<h1><span>Grads Find Degrees No Longer Guarantee Jobs</span>"
+            ' <span class="comment-bubble"><a href="#comments">87</a></span></h1>',
+            "Grads Find Degrees No Longer Guarantee Jobs",
+        ),
         # A heading ending in the site's name is the title and the site's name.
         (
             '<meta property="og:site_name" content="Artlyst">'

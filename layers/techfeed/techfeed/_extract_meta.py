@@ -38,14 +38,17 @@ _SAME = 0.8
 _AGREES = 0.5
 _RELATED = 0.2
 _H2S = 3
-# A label of a word or two before a colon: "Blog: Title", "Case study: Title".
-_LABEL = re.compile(r"^\w+(?: \w+)?: (.{10,})$")
+# A label of a word or two before a colon: "Blog: Title", "Case study: Title", "Title:Title".
+_LABEL = re.compile(r"^\w+(?: \w+)?: ?(.{10,})$")
 # Inside a heading these break a line; <span>s and links flow with the words around them.
 _HEADING_BREAKS = frozenset({"br", "div", "p", "h1", "h2", "h3", "h4", "h5", "h6", "li"})
 # What themes set inside the title's own heading that is not the title: the post's date or
-# byline (WordPress' "Posted on … by …"), a nested sub-heading, a label meant for screen readers.
+# byline (WordPress' "Posted on … by …"), a comment count, a nested sub-heading, a label meant
+# for screen readers.
 _IN_HEADING_TAGS = frozenset({"time", "h2", "h3", "h4", "h5", "h6", "script", "style"})
-_IN_HEADING_CLASSES = frozenset({"date", "byline", "posted", "author", "sr", "screen", "visually"})
+_IN_HEADING_CLASSES = frozenset(
+    {"date", "byline", "posted", "author", "comment", "comments", "sr", "screen", "visually"}
+)
 _CLASS_WORDS = re.compile(r"[a-z]+")
 _AUTHOR_MARKUP = etree.XPath(
     "//body//*[@rel='author' or @itemprop='author'][not(self::link) and not(self::meta)]"
