@@ -20,8 +20,10 @@ from techfeed.keywords import (
     Taxonomy,
     TaxonomyError,
     TaxonomyTerm,
+    _Candidate,
     _leans_back,
     _one_name,
+    _whole_name,
     alias_key,
     load_choices,
     load_taxonomy,
@@ -605,6 +607,46 @@ def test_a_part_written_on_its_own_stays_and_the_other_part_goes(extractor):
     df = {"document_frequency": {"webworker": 900}, "documents": 1000}
     got = names(extractor, "Web Worker로 엑셀 업로드 멈춤 없애기", text, **df)
     assert "Worker" in got and "Web" not in got
+
+
+def test_a_part_of_a_longer_name_never_written_alone_is_the_whole_name(extractor):
+    text = (
+        "AZ 간 데이터 전송 비용이 매달 늘었습니다. 첫 번째로 시도한 것은 Topology Aware Routing"
+        "이었습니다. 서비스에 어노테이션을 추가하자 같은 AZ의 파드로 요청이 갔습니다. 하지만 "
+        "Topology Aware Routing은 파드 수가 AZ마다 고르지 않으면 꺼집니다. 그래서 HPA 설정을 "
+        "AZ별로 맞췄습니다."
+    )
+    got = names(extractor, "AZ 간 트래픽 비용 줄이기", text)
+    assert "Topology Aware Routing" in got
+    assert not {"Aware Routing", "Topology Aware"} & set(got)
+    text = (
+        "S3 비용을 줄이려고 스토리지 클래스를 바꿨습니다. 자주 읽지 않는 로그는 Glacier Instant "
+        "Retrieval로 옮겼습니다."
+    )
+    got = names(extractor, "S3 스토리지 비용 줄이기", text)
+    assert "Glacier Instant Retrieval" in got and "Instant Retrieval" not in got
+
+
+def test_a_name_grows_by_capitalized_words_only_and_a_code_identifier_not_at_all():
+    written = "moved logs to glacier instant retrieval."
+    candidates = [_candidate("Instant Retrieval"), _candidate("Glacier Instant Retrieval")]
+    assert _whole_name(candidates[0], candidates, written) is candidates[1]
+    written = "we cut sharedpreferences apply calls."
+    candidates = [_candidate("SharedPreferences"), _candidate("SharedPreferences apply")]
+    assert _whole_name(candidates[0], candidates, written) is candidates[0]
+    written = "set concurrencypolicy allow to forbid. concurrencypolicy allow overlaps runs."
+    candidates = [_candidate("concurrencyPolicy"), _candidate("concurrencyPolicy Allow")]
+    assert _whole_name(candidates[0], candidates, written) is candidates[0]
+    # A part also written on its own stays itself.
+    written = "moved logs to glacier instant retrieval. instant retrieval costs more."
+    candidates = [_candidate("Instant Retrieval"), _candidate("Glacier Instant Retrieval")]
+    assert _whole_name(candidates[0], candidates, written) is candidates[0]
+
+
+def _candidate(name: str) -> _Candidate:
+    candidate = _Candidate(alias_key(name), "specific")
+    candidate.surfaces[name] += 1
+    return candidate
 
 
 def test_a_part_is_counted_as_words_of_its_own():

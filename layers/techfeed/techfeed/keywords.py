@@ -101,6 +101,8 @@ _HANGUL_CHAR = re.compile(f"[{_HANGUL}]")
 _ASCII_LETTER = re.compile(r"[A-Za-z]")
 _LOWER_WORD = re.compile(r"[a-z]+(?:-[a-z]+)*")
 _SEPARATOR = re.compile(r"[\s\-]+")
+# An identifier from code: camelCase or snake_case ("concurrencyPolicy", "max_connections").
+_CODE_NAME = re.compile(r"[a-z]+[A-Z][A-Za-z0-9]*|\w+_\w+")
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
@@ -664,6 +666,7 @@ class KeywordExtractor:
         )
         english = _in_english(title, text)
         written = f"{title}\n{text}".casefold()
+        candidates = self._candidates(title, text)
         chosen: list[Keyword] = []
         keys: list[str] = []  # the chosen keys, and the parts merged into one (ad_hoc)
         named: list[str] = []  # those that are not curated terms
@@ -700,6 +703,14 @@ class KeywordExtractor:
                     keys.extend(absorbed)
                     named.extend(absorbed)
                     continue
+                # A part of a longer name never written alone is that name ("Aware Routing").
+                whole = _whole_name(candidate, candidates.values(), written)
+                if whole is not candidate:
+                    if whole.key in keys:
+                        continue
+                    keys.append(candidate.key)
+                    named.append(candidate.key)
+                    candidate, name = whole, whole.name
                 ad_hoc.append(len(chosen))
             chosen.append(Keyword(name, round(probability, 4), candidate.name))
             keys.append(candidate.key)
@@ -1151,6 +1162,42 @@ def _one_name(first: str, second: str, written: str) -> str | None:
     if len(alone) == 2:
         return None
     return alone[0] if alone else joined
+
+
+def _whole_name(part: _Candidate, candidates: Iterable[_Candidate], written: str) -> _Candidate:
+    """The longest English name among an article's candidates that holds every mention of
+    `part` in `written` (casefolded): a part never written alone ("Aware Routing" of "Topology
+    Aware Routing") stands for the whole; else part itself."""
+    name = part.name
+    if _CODE_NAME.fullmatch(name):
+        return part  # "concurrencyPolicy" is whole: "Allow" after it is its value
+    count = _occurrences(name, written)
+    words = [w.casefold() for w in name.split()]
+    # A name written with capitals grows only by capitalized words ("Glacier Instant" by
+    # "Retrieval", not "SharedPreferences" by "apply").
+    capitalized = not name.islower()
+    best = part
+    for candidate in candidates:
+        whole = candidate.name.split()
+        if (
+            candidate.kind != "specific"
+            or not candidate.name.isascii()
+            or len(whole) <= max(len(words), len(best.name.split()) if best is not part else 0)
+        ):
+            continue
+        folded = [w.casefold() for w in whole]
+        at = next(
+            (i for i in range(len(whole) - len(words) + 1) if folded[i : i + len(words)] == words),
+            None,
+        )
+        if at is None:
+            continue
+        added = whole[:at] + whole[at + len(words) :]
+        if capitalized and not all(w[0].isupper() for w in added):
+            continue
+        if _occurrences(candidate.name, written) == count:
+            best = candidate
+    return best
 
 
 def _occurrences(name: str, written: str) -> int:
