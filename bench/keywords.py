@@ -50,7 +50,8 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-from techfeed.keywords import KeywordExtractor, ReaderChoices, alias_key
+from techfeed.keywords import KeywordExtractor, ReaderChoices
+from techfeed.taxonomy import alias_key
 
 FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "keywords"
 SECOND_READER = FIXTURES / "second-reader" / "later.json"
@@ -198,7 +199,7 @@ from kiwipiepy import Kiwi
 t1 = time.perf_counter()
 kiwi = Kiwi(num_workers=1, load_typo_dict=False, load_multi_dict={multi})
 if {user_words}:
-    from techfeed.keywords import load_taxonomy
+    from techfeed.taxonomy import load_taxonomy
     for term in load_taxonomy().terms:
         for alias in (term.name, *term.aliases):
             if any("\\uac00" <= c <= "\\ud7a3" for c in alias):

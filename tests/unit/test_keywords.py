@@ -1,4 +1,4 @@
-"""Keywords, taxonomy and extractive summaries (techfeed.keywords)."""
+"""Keywords of Korean and English articles (techfeed.keywords)."""
 
 from __future__ import annotations
 
@@ -13,24 +13,15 @@ import pytest
 
 from techfeed.keywords import (
     RANKER,
-    STOP_WORDS_EN,
-    STOP_WORDS_KO,
     KeywordExtractor,
     ReaderChoices,
-    Taxonomy,
-    TaxonomyError,
-    TaxonomyTerm,
     _Candidate,
-    _leans_back,
     _one_name,
     _whole_name,
-    alias_key,
     load_choices,
-    load_taxonomy,
-    split_sentences,
-    summarize_extractive,
-    text_of,
 )
+from techfeed.stopwords import STOP_WORDS_EN, STOP_WORDS_KO
+from techfeed.taxonomy import Taxonomy, TaxonomyTerm, alias_key, load_taxonomy
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "keywords"
 LABELLED = sorted(FIXTURES.glob("*.json"))
@@ -226,191 +217,6 @@ def test_a_term_in_every_document_ranks_lower(extractor):
 def test_terms_are_the_document_frequency_keys(extractor):
     terms = extractor.terms("Kafka 도입기", "쿠버네티스에서 Kafka를 운영한 경험")
     assert {"kafka", "kubernetes"} <= terms
-
-
-# --- plain text or HTML
-
-
-def test_text_of_html_drops_chrome_and_code():
-    html = (
-        "<html><head><title>Kafka 전환기 | 기술 블로그</title></head><body><nav>메뉴</nav>"
-        "<h1>Kafka 전환기</h1><p>카프카를 도입했습니다.</p><pre>x = 1</pre><p>둘째 문단</p>"
-        "</body></html>"
-    )
-    assert text_of(html) == ("Kafka 전환기", "카프카를 도입했습니다.\n둘째 문단")
-
-
-def test_a_summary_is_prose_not_list_items():
-    """An HTML list reads as plain text writes one, and its items, fragments more often than
-    sentences, are no summary while the article has prose."""
-    html = (
-        "<html><body><h1>Slack 배포 봇</h1><p>배포 버튼을 Slack 배포 봇으로 옮긴 과정을 소개합니다.</p>"
-        "<ul><li>운영 배포라면 서비스 오너에게 Slack 배포 봇이 승인 버튼을 보냄</li>"
-        "<li><p>승인되면 Slack 배포 봇이 이미지 태그를 바꿔 배포함</p></li></ul>"
-        "<p>이제 Slack 배포 봇으로 하루 40번 배포합니다.</p></body></html>"
-    )
-    title, text = text_of(html)
-    assert text.splitlines()[1:3] == [
-        "- 운영 배포라면 서비스 오너에게 Slack 배포 봇이 승인 버튼을 보냄",
-        "- 승인되면 Slack 배포 봇이 이미지 태그를 바꿔 배포함",
-    ]
-    assert split_sentences(summarize_extractive(title, text)) == [
-        "배포 버튼을 Slack 배포 봇으로 옮긴 과정을 소개합니다.",
-        "이제 Slack 배포 봇으로 하루 40번 배포합니다.",
-    ]
-    items = "- 운영 배포라면 승인 버튼을 보냅니다.\n- 승인되면 이미지 태그를 바꿉니다."
-    assert summarize_extractive("배포 봇", items) == items.replace("\n", " ")
-
-
-def test_text_of_plain_text_takes_the_first_line_as_title():
-    assert text_of("# Kafka 전환기\n\n카프카를 도입했습니다.\n끝.") == (
-        "Kafka 전환기",
-        "카프카를 도입했습니다.\n끝.",
-    )
-
-
-# --- summaries
-
-
-def test_korean_sentence_splitting():
-    text = "배포를 했습니다. 그래서 장애가 났다.다음에는 v1.2를 쓴다! 정말 그럴까? 네.\n새 문단"
-    assert split_sentences(text) == [
-        "배포를 했습니다.",
-        "그래서 장애가 났다.",
-        "다음에는 v1.2를 쓴다!",
-        "정말 그럴까?",
-        "네.",
-        "새 문단",
-    ]
-
-
-def test_english_abbreviations_and_versions_do_not_split():
-    text = "We use e.g. Kafka 3.6 on toss.tech today. It works."
-    assert split_sentences(text) == ["We use e.g. Kafka 3.6 on toss.tech today.", "It works."]
-
-
-def test_a_quotation_of_several_sentences_stays_inside_its_sentence():
-    text = (
-        'The events told the story: "Cannot start the job. Too many missed runs (> 100)." '
-        "The controller gave up. 그는 “배포를 멈춥시다. 위험합니다.”라고 했습니다. 멈췄습니다."
-    )
-    assert split_sentences(text) == [
-        'The events told the story: "Cannot start the job. Too many missed runs (> 100)."',
-        "The controller gave up.",
-        "그는 “배포를 멈춥시다. 위험합니다.”라고 했습니다.",
-        "멈췄습니다.",
-    ]
-    # a quote that never closes does not swallow the paragraph
-    assert split_sentences('He said "hi. Then he left. Bye.') == [
-        'He said "hi.',
-        "Then he left.",
-        "Bye.",
-    ]
-
-
-def test_summary_is_two_or_three_whole_sentences_of_the_article():
-    path = FIXTURES / "kafka-migration.json"
-    article = json.loads(path.read_text(encoding="utf-8"))
-    summary = summarize_extractive(article["title"], article["text"])
-    sentences = split_sentences(summary)
-    assert 2 <= len(sentences) <= 3
-    for sentence in sentences:
-        assert sentence in article["text"]
-        assert sentence.endswith((".", "!", "?"))
-    assert not summary.startswith("안녕하세요")
-
-
-def test_a_summary_sentence_that_leans_on_the_one_before_comes_with_it():
-    """ "그래서 …" is the article's point, but alone it answers nothing: the sentence it follows
-    comes with it, and one whose predecessor is code ("이를 위해 …") is left out."""
-    text = (
-        "안녕하세요, 결제플랫폼팀입니다.\n"
-        "정산 배치는 매일 밤 주문 데이터를 모아 정산 결과를 만듭니다.\n"
-        "작년부터 아침까지 끝나지 않는 날이 잦았습니다. "
-        "그래서 정산 배치를 Kafka 스트림 처리로 바꾸었습니다.\n"
-        "for (order in orders) { settle(order) }\n"
-        "이를 위해 정산 배치의 주문 토픽을 Kafka 스트림 처리에 맞게 다시 설계했습니다.\n"
-        "스트림 처리로 바꾼 뒤 정산은 주문 직후 끝납니다.\n"
-        "다음 글에서는 모니터링을 다룹니다."
-    )
-    summary = split_sentences(summarize_extractive("정산 배치를 Kafka 스트림 처리로", text))
-    assert summary == [
-        "정산 배치는 매일 밤 주문 데이터를 모아 정산 결과를 만듭니다.",
-        "작년부터 아침까지 끝나지 않는 날이 잦았습니다.",
-        "그래서 정산 배치를 Kafka 스트림 처리로 바꾸었습니다.",
-    ]
-
-
-@pytest.mark.parametrize(
-    ("sentence", "leans"),
-    [
-        ("그래서 저희는 데이터 컨트랙트를 도입했습니다.", True),
-        ("이런 질의는 전체의 약 15%입니다.", True),
-        ("잘못 만든 룰 하나가 수천 명의 결제를 막을 수 있기 때문입니다.", True),
-        ("These features live in an online feature store.", True),
-        ("However, the cache kept stale entries.", True),
-        ("둘째, 등록 권유는 로그인 직후에 띄웠습니다.", True),
-        ("이 사건을 계기로 결제 라우팅 계층을 만들었습니다.", True),
-        ("이 글은 디자인 시스템을 정착시킨 2년의 기록입니다.", False),
-        ("이 글에서는 정산 배치를 스트림으로 바꾼 과정을 소개합니다.", False),
-        ("This post describes how we moved settlement to streams.", False),
-        ("This spring we shipped CUPED for every experiment.", False),
-        ("주문 서비스는 매일 밤 배치로 정산 데이터를 만들었습니다.", False),
-    ],
-)
-def test_which_sentences_lean_on_the_one_before(sentence, leans):
-    assert _leans_back(sentence) is leans
-
-
-def test_summary_falls_back_to_the_feed_description():
-    description = "<p>카프카 전환 이야기입니다. 둘째 문장입니다. 셋째 문장. 넷째 문장.</p>"
-    summary = summarize_extractive("제목", "", fallback=description)
-    assert summary == "카프카 전환 이야기입니다. 둘째 문장입니다. 셋째 문장."
-    assert summarize_extractive("제목", "") == ""
-
-
-# --- taxonomy validation
-
-
-def test_packaged_taxonomy_is_large_and_valid():
-    taxonomy = load_taxonomy()
-    assert len(taxonomy.terms) >= 300
-    assert taxonomy.canonical("k8s") == "Kubernetes"
-    assert taxonomy.canonical("FDS") == "이상거래탐지"
-    assert taxonomy.canonical("거대 언어 모델") == "LLM"
-
-
-@pytest.mark.parametrize(
-    ("yaml_text", "message"),
-    [
-        (
-            "terms:\n  - [Kafka, 카프카]\n  - [Kafka Streams, 카프카]\n",
-            "'카프카' already belongs to 'Kafka'",
-        ),
-        ("terms:\n  - ['', alias]\n", "empty name"),
-        ("terms:\n  - {name: Go, aliases: [Golang, 7]}\n", "'Go': aliases must be non-empty"),
-        ("terms:\n  - {name: Go, alias: [Golang]}\n", "expected a list or a mapping"),
-        ("- [Kafka]\n", "expected a mapping with a 'terms' list"),
-        (
-            "terms:\n  - [JSON]\ngeneral: [JSON, XML]\n",
-            "'general' names no taxonomy entry: ['XML']",
-        ),
-        ("terms:\n  - [JSON]\ngeneral: JSON\n", "'general' must be a list of canonical names"),
-        (
-            "terms:\n  - [Kubernetes]\n  - [Helm]\nthemes:\n  Kubernetes: [Helm, Karpenter]\n",
-            "theme 'Kubernetes' names no taxonomy entry: ['Karpenter']",
-        ),
-        (
-            "terms:\n  - [Kubernetes]\nthemes:\n  Kubernetes: Helm\n",
-            "'themes' must map a canonical name to a list of them",
-        ),
-    ],
-)
-def test_taxonomy_validation_names_the_bad_entry(tmp_path, yaml_text, message):
-    path = tmp_path / "taxonomy.yaml"
-    path.write_text(yaml_text, encoding="utf-8")
-    with pytest.raises(TaxonomyError, match=re.escape(message)):
-        load_taxonomy(path)
 
 
 def test_an_english_term_continued_by_capitalized_words_is_a_product_of_its_own(extractor):

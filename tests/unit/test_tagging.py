@@ -18,7 +18,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from techfeed.keywords import KeywordExtractor, Taxonomy
+from techfeed.keywords import KeywordExtractor
 from techfeed.local import moto_patches
 from techfeed.local.invoke import invoke, load_function
 from techfeed.local.streams import matches
@@ -26,6 +26,7 @@ from techfeed.models import Article
 from techfeed.store import Store
 from techfeed.store.schema import ensure_bucket, ensure_table
 from techfeed.tagging import NEW_ARTICLE_FILTER, TagOutcome, TagStatus, retag_all, tag_article
+from techfeed.taxonomy import Taxonomy
 
 ROOT = Path(__file__).resolve().parents[2]
 LABELLED = ROOT / "tests" / "fixtures" / "keywords"

@@ -255,7 +255,8 @@ def _cmd_keywords(args: argparse.Namespace) -> int:
     from lxml.etree import LxmlError
 
     from techfeed.fetch import decode_html
-    from techfeed.keywords import KeywordExtractor, text_of
+    from techfeed.keywords import KeywordExtractor
+    from techfeed.plaintext import text_of
 
     extractor: KeywordExtractor | None = None
     status = 0

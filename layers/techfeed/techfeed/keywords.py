@@ -1,4 +1,4 @@
-"""Text -> canonical keywords and extractive summaries; the only module that imports kiwipiepy.
+"""Text -> canonical keywords; the only module that imports kiwipiepy.
 
 Keywords: taxonomy aliases are found first (case-insensitive, spacing-tolerant, on word
 boundaries) and handed to Kiwi as pre-tokenized spans, so "TensorFlow.js" and "A/B 테스트" stay
@@ -26,8 +26,7 @@ A keyword's `topic` is its keyword page (a term's canonical name); its `name` is
 in an English article, where a term named in Korean takes the English spelling the article
 uses ("Rate Limiting" for 레이트 리미팅): its readers name it so.
 
-Summaries need no tokenizer (a regex sentence splitter), so importing this module is cheap and
-kiwipiepy is loaded only when a `KeywordExtractor` is built.
+kiwipiepy is loaded only when a `KeywordExtractor` is built, so importing this module is cheap.
 """
 
 from __future__ import annotations
@@ -42,9 +41,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+from techfeed.stopwords import STOP_WORDS_EN, STORY_NOUNS, is_stop_word, word_set
+from techfeed.summaries import SENTENCE_END
+from techfeed.taxonomy import GAP, Taxonomy, alias_key, is_hangul, load_taxonomy
 
-DEFAULT_TAXONOMY = Path(__file__).with_name("taxonomy.yaml")
 DEFAULT_CHOICES = Path(__file__).with_name("choices.json")
 
 # Evidence constants, set by hand on the dev half of tests/fixtures/keywords (bench/keywords.py).
@@ -96,61 +96,13 @@ CHOICE_SMOOTHING = 5.0
 _DEFAULT_CHOICE_RATE = 0.1
 
 _HANGUL = "가-힣"
-_LATIN_OR_DIGIT = re.compile(r"[A-Za-z0-9]")
 _HANGUL_CHAR = re.compile(f"[{_HANGUL}]")
 _ASCII_LETTER = re.compile(r"[A-Za-z]")
 _LOWER_WORD = re.compile(r"[a-z]+(?:-[a-z]+)*")
 _SEPARATOR = re.compile(r"[\s\-]+")
 # An identifier from code: camelCase or snake_case ("concurrencyPolicy", "max_connections").
 _CODE_NAME = re.compile(r"[a-z]+[A-Z][A-Za-z0-9]*|\w+_\w+")
-_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
-
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
-
-
-# Never a topic on their own: the usual function nouns, the generic words of Korean tech
-# writing, and the action nouns (자동, 실행, 호출 …) most frequent across the dev half of the
-# labelled set yet never labelled. They still join compounds ("개발 환경").
-STOP_WORDS_KO = _words(
-    """
-    것 수 등 때 경우 사용 방법 이번 우리 글 내용 이야기 소개 정리 생각 문제 부분 작업 개발 서비스
-    과정 결과 이유 방식 기능 필요 정도 시간 가지 하나 이후 이전 다음 처음 마지막 지금 현재 기존
-    적용 도입 진행 변경 구성 관리 처리 확인 제공 지원 발생 해결 개선 활용 기반 구조 대상 단계 상황
-    의미 목적 목표 기준 수준 자체 전체 일부 대부분 각각 여러 모든 다른 같은 위 아래 앞 뒤 안 밖 중
-    사람 팀 회사 조직 저희 개발자 사용자 담당자 분 여기 거기 이것 그것 무엇 누구 하루 매일 매번 번
-    년 월 일 주 달 분기 오늘 최근 요즘 당시 순간 정말 가장 계속 바로 함께 직접 먼저 특히 실제 실제로
-    점 면 측면 관점 차이 비교 효과 영향 역할 의견 질문 답 답변 설명 예 예시 예를 참고 고민 시작 끝
-    경험 배운 교훈 소감 계획 준비 요구 사항 요구사항 조건 상태 값 데이터 정보 환경 시스템 플랫폼 도구
-    기술 코드 로직 구현 설계 운영 배포 테스트 성능 품질 비용 속도 규모 수치 지표 증가 감소 절반 배
-    이상 이하 미만 초과 내 외 간 별 당 말 글쓴이 필자 안녕 감사 소개드 공유
-    자동 실행 작성 추가 결정 사내 설정 정의 호출 조금 동작 신규 대비 중간 저장 평균 대기 덕분 동안
-    선택 중요 핵심 유지 단위 대신 고유 등록 과제 실수 비율 지정 판단 측정 제안 원칙 방향 기록 생성
-    안내 변환 요청 응답 사이
-    """
-)
-
-STOP_WORDS_EN = _words(
-    """
-    a an the and or but if then else when while for to of in on at by with from into onto over under
-    about above below after before between through during without within across per via as than so
-    is are was were be been being am do does did done have has had having can could will would shall
-    should may might must need needs needed this that these those it its they them their there here
-    we our ours us you your i me my he she his her who whom which what where why how all any both each
-    few more most other some such no nor not only own same too very just also still even ever again
-    once one two three first second third new old many much every another up down out off further
-    use used using uses make makes made get gets got set sets run runs ran take took see seen let lets
-    like well way ways thing things lot lots time times part parts case cases kind number numbers
-    etc e.g i.e vs via eg ie ok yes yeah because since until though although however therefore thus
-    instead rather already always often sometimes usually never now today last next our team teams
-    post blog article write wrote written read reads show shows shown said says say tell told
-    better best good great large small big high low long short fast slow easy hard real main
-    each whether able within via around whole half day days week weeks month months year years
-    percent ms s
-    kb mb gb tb pb kib mib gib tib kb/s mb/s gb/s kbps mbps gbps px fps usd krw jpy eur
-    """
-)
 
 _NOUN_TAGS = frozenset({"NNG", "NNP"})
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[.+#_/-][A-Za-z0-9]+)*[+#]*")
@@ -164,33 +116,27 @@ _BACKGROUND = re.compile(
 )
 _MAX_REMEMBERED_WORDS = 50_000
 # Nouns that relate what comes before them ("A와 B 사이", "3초 이상", "EKS 위"): never a compound's end.
-_RELATIONAL = _words("사이 이상 이하 미만 초과 동안 대비 위 아래 기준")
-# Nouns that say what kind of post the article is ("SLO 도입기", "Kafka 전환기"): never a
-# compound's end either, since the topic is what comes before them. Not 후기 or 여정: "거래 후기"
-# and "사용자 여정" are things a post can be about.
-_STORY = _words(
-    "도입기 적용기 구축기 개발기 전환기 개선기 구성기 운영기 도전기 삽질기 정복기 이야기 회고록"
-)
+_RELATIONAL = word_set("사이 이상 이하 미만 초과 동안 대비 위 아래 기준")
 # Last syllables of the particles Kiwi sometimes leaves on a noun it does not know (서버의).
 _PARTICLE_ENDS = frozenset("의을를은는이가에와과로도")
 # What an English word hyphenated to a term says of it ("Kafka-based", "cloud-native").
-_JOINED_MODIFIERS = _words(
+_JOINED_MODIFIERS = word_set(
     "based backed driven like friendly compatible native only specific level side wide aware "
     "first powered enabled ready style related heavy free safe"
 )
 _PLAIN_WORD = re.compile(r"(?<![\w.])[A-Za-z][a-z'’]*(?![\w.])|(?<![\w.])[가-힣]+")
 # Words a headline leaves in lower case ("Moving to Kafka from RabbitMQ").
-_HEADLINE_LOWER = _words(
+_HEADLINE_LOWER = word_set(
     "a an the and or but nor for of in on at to by with from as vs via into per"
 )
 _HEADLINE_SHARE = 0.8
 _SUFFIXES = frozenset({"성", "화", "자", "력", "율", "률", "형", "량"})  # 확장성, 자동화
 # The work an article reports: its object or destination is what the article is about.
-_WORK_NOUNS = _words(
+_WORK_NOUNS = word_set(
     "도입 구축 전환 개선 적용 개발 설계 구현 교체 이전 마이그레이션 최적화 자동화 표준화 분리 통합 "
     "재설계 개편 운영 선택 채택 검토 평가 측정 분석 튜닝"
 )
-_WORK_VERBS = _words("만들 바꾸 옮기 줄이 늘리 없애 고치 붙이 쓰 다루")
+_WORK_VERBS = word_set("만들 바꾸 옮기 줄이 늘리 없애 고치 붙이 쓰 다루")
 
 
 @dataclass(frozen=True)
@@ -209,217 +155,6 @@ class Keyword:
     name: str  # as the article's readers name it: an English article's spelling of a term
     score: float  # the ranker's probability that a reader would choose it
     topic: str  # the keyword page it belongs to: a term's canonical name, else `name`
-
-
-class TaxonomyError(ValueError):
-    """The taxonomy file is malformed; the message names the bad entry."""
-
-
-@dataclass(frozen=True)
-class TaxonomyTerm:
-    """One curated topic: its canonical (display) name and the ways articles write it."""
-
-    name: str
-    aliases: tuple[str, ...] = ()
-    match_case: tuple[str, ...] = ()
-    general: bool = False  # mentioned in passing by many articles whatever they are about
-
-
-@dataclass(frozen=True)
-class Taxonomy:
-    """The curated topics, with a matcher that finds their aliases in text."""
-
-    terms: tuple[TaxonomyTerm, ...]
-    # (theme, its members) by canonical name: what an article about the members is about
-    themes: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    _by_alias: dict[str, str] = field(init=False, repr=False, compare=False)
-    _spellings: dict[str, tuple[str, ...]] = field(init=False, repr=False, compare=False)
-    general: frozenset[str] = field(init=False, repr=False, compare=False)  # canonical names
-    _english: dict[str, str] = field(init=False, repr=False, compare=False)
-    broader: dict[str, frozenset[str]] = field(init=False, repr=False, compare=False)
-    _loose: re.Pattern[str] = field(init=False, repr=False, compare=False)
-    _exact: re.Pattern[str] = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        by_alias: dict[str, str] = {}
-        loose: list[str] = []
-        exact: list[str] = []
-        for term in self.terms:
-            if not term.name.strip():
-                raise TaxonomyError(f"taxonomy entry with aliases {list(term.aliases)}: empty name")
-            spellings = [(a, a in term.match_case) for a in (term.name, *term.aliases)]
-            spellings += [(a, True) for a in term.match_case if a != term.name]
-            for alias, case_sensitive in spellings:
-                key = alias_key(alias)
-                if not key:
-                    raise TaxonomyError(f"taxonomy entry {term.name!r}: empty alias")
-                owner = by_alias.setdefault(key, term.name)
-                if owner != term.name:
-                    raise TaxonomyError(
-                        f"taxonomy entry {term.name!r}: alias {alias!r} already belongs to {owner!r}"
-                    )
-                (exact if case_sensitive else loose).append(alias)
-        # Case-insensitive by lowering ASCII in the text, not by re.IGNORECASE, which makes the
-        # character classes of thousands of aliases slow to compile.
-        object.__setattr__(self, "_by_alias", by_alias)
-        spellings_of: dict[str, list[str]] = {}
-        for key, name in by_alias.items():
-            spellings_of.setdefault(alias_key(name), []).append(key)
-        object.__setattr__(self, "_spellings", {k: tuple(v) for k, v in spellings_of.items()})
-        object.__setattr__(self, "general", frozenset(t.name for t in self.terms if t.general))
-        object.__setattr__(self, "broader", _broader(self.terms, by_alias))
-        english = {
-            t.name: next((a for a in (t.name, *t.aliases) if a.isascii()), t.name)
-            for t in self.terms
-        }
-        object.__setattr__(self, "_english", english)
-        object.__setattr__(self, "_loose", re.compile(_trie_pattern(loose, plural=True)))
-        object.__setattr__(self, "_exact", re.compile(_trie_pattern(exact, plural=False)))
-
-    def canonical(self, phrase: str) -> str | None:
-        """The canonical name `phrase` is an alias of, if any."""
-        key = alias_key(phrase)
-        name = self._by_alias.get(key)
-        if name is None and key.endswith("s"):
-            name = self._by_alias.get(key[:-1]) or self._by_alias.get(key[:-2])
-        return name
-
-    def english_name(self, name: str) -> str:
-        """A term's first English spelling (its canonical name if it has none)."""
-        return self._english.get(name, name)
-
-    def spellings(self, key: str) -> tuple[str, ...]:
-        """The keys of every spelling of the term whose canonical name has `key` (none if no
-        term has it): a term renamed keeps what was recorded under its old name."""
-        return self._spellings.get(key, ())
-
-    def find(self, text: str) -> list[tuple[int, int, str]]:
-        """Alias occurrences in `text` as (start, end, canonical name): leftmost, longest."""
-        matches = [*self._loose.finditer(text.translate(_ASCII_LOWER)), *self._exact.finditer(text)]
-        spans = sorted((m.start(), -m.end()) for m in matches if m.group())
-        found: list[tuple[int, int, str]] = []
-        for start, negative_end in spans:
-            if found and start < found[-1][1]:
-                continue
-            name = self.canonical(text[start:-negative_end])
-            if name is not None:
-                found.append((start, -negative_end, name))
-        return found
-
-
-def _broader(
-    terms: tuple[TaxonomyTerm, ...], by_alias: dict[str, str]
-) -> dict[str, frozenset[str]]:
-    """Narrower term key -> broader term keys: a name ending in another term's name as whole words."""
-    found: dict[str, set[str]] = {}
-    for term in terms:
-        for spelling in (term.name, *term.aliases):
-            words = spelling.split()
-            for i in range(1, len(words)):
-                owner = by_alias.get(alias_key(" ".join(words[i:])))
-                if owner is not None and owner != term.name:
-                    found.setdefault(alias_key(term.name), set()).add(alias_key(owner))
-    return {k: frozenset(v) for k, v in found.items()}
-
-
-def alias_key(phrase: str) -> str:
-    """How aliases are compared: case, spaces and hyphens ignored."""
-    return _SEPARATOR.sub("", phrase).casefold()
-
-
-_GAP = r"[\s\-]*"
-
-
-def _units(alias: str, *, fold: bool) -> tuple[str, ...]:
-    """An alias as match units: its characters, with a gap wherever spacing may vary."""
-    units: list[str] = []
-    for char in alias.strip():
-        if char.isspace() or char == "-":
-            if units[-1] != _GAP:
-                units.append(_GAP)
-            continue
-        if units and units[-1] != _GAP and _is_hangul(units[-1]) != _is_hangul(char):
-            units.append(_GAP)  # "AB테스트" is also written "AB 테스트"
-        units.append(char.translate(_ASCII_LOWER) if fold else char)
-    return tuple(units)
-
-
-def _trie_pattern(aliases: list[str], *, plural: bool) -> str:
-    """One regex for many aliases, sharing prefixes (a flat alternation compiles and runs slowly).
-
-    Aliases match on word boundaries: a Latin alias not inside a longer Latin word, a Korean one
-    only at the start of a word; longer aliases win. English aliases also match their plural.
-    """
-    trie: dict[str, Any] = {}
-    for alias in aliases:
-        node = trie
-        for unit in _units(alias, fold=plural):
-            node = node.setdefault(unit, {})
-        last = alias.strip()[-1]
-        end = ""
-        if _LATIN_OR_DIGIT.match(last):
-            wants_plural = plural and last.isalpha() and len(alias) >= 3
-            end = ("(?:e?s)?" if wants_plural else "") + r"(?![A-Za-z0-9_])"
-        if "" not in node or len(end) > len(node[""]):
-            node[""] = end
-
-    def emit(node: dict[str, Any]) -> str:
-        branches = [
-            (unit if unit == _GAP else re.escape(unit)) + emit(child)
-            for unit, child in node.items()
-            if unit != ""
-        ]
-        if "" in node:
-            branches.append(node[""])  # last: a longer alias sharing this prefix is tried first
-        return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-
-    # One lookbehind per script, not per alias: each character class costs compile time.
-    groups: dict[str, dict[str, Any]] = {f"(?<![{_HANGUL}])": {}, r"(?<![A-Za-z0-9_])": {}, "": {}}
-    for unit, child in trie.items():
-        guard = (
-            f"(?<![{_HANGUL}])"
-            if _is_hangul(unit)
-            else r"(?<![A-Za-z0-9_])"
-            if _LATIN_OR_DIGIT.match(unit)
-            else ""
-        )
-        groups[guard][unit] = child
-    return "|".join(guard + emit(group) for guard, group in groups.items() if group)
-
-
-def _is_hangul(char: str) -> bool:
-    return "가" <= char <= "힣"
-
-
-def load_taxonomy(path: str | Path | None = None) -> Taxonomy:
-    """Read and validate a taxonomy file (the packaged `taxonomy.yaml` by default)."""
-    source = Path(path) if path is not None else DEFAULT_TAXONOMY
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: 10x faster when present
-    data = yaml.load(source.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506
-    if not isinstance(data, dict) or not isinstance(data.get("terms"), list):
-        raise TaxonomyError(f"{source}: expected a mapping with a 'terms' list")
-    general = data.get("general") or []
-    if not isinstance(general, list) or not all(isinstance(name, str) for name in general):
-        raise TaxonomyError(f"{source}: 'general' must be a list of canonical names")
-    terms = [_term(entry, index) for index, entry in enumerate(data["terms"])]
-    names = {term.name for term in terms}
-    if unknown := set(general) - names:
-        raise TaxonomyError(f"{source}: 'general' names no taxonomy entry: {sorted(unknown)}")
-    themes = data.get("themes") or {}
-    if not isinstance(themes, dict) or not all(
-        isinstance(members, list) and all(isinstance(m, str) for m in members)
-        for members in themes.values()
-    ):
-        raise TaxonomyError(f"{source}: 'themes' must map a canonical name to a list of them")
-    for theme, members in themes.items():
-        if unknown := {theme, *members} - names:
-            raise TaxonomyError(
-                f"{source}: theme {theme!r} names no taxonomy entry: {sorted(unknown)}"
-            )
-    return Taxonomy(
-        tuple(dataclasses.replace(t, general=True) if t.name in general else t for t in terms),
-        tuple((theme, tuple(members)) for theme, members in themes.items()),
-    )
 
 
 @dataclass(frozen=True)
@@ -479,25 +214,6 @@ def load_choices(path: str | Path | None = None) -> ReaderChoices:
     return ReaderChoices(
         {key: v[0] for key, v in data.items()}, {key: v[1] for key, v in data.items() if v[1]}
     )
-
-
-def _term(entry: Any, index: int) -> TaxonomyTerm:
-    """One taxonomy entry: `[name, alias, ...]` or `{name, aliases, match_case}`."""
-    if isinstance(entry, list):
-        entry = {"name": entry[0] if entry else "", "aliases": entry[1:]}
-    if not isinstance(entry, dict) or set(entry) - {"name", "aliases", "match_case"}:
-        raise TaxonomyError(
-            f"taxonomy entry #{index + 1} ({entry!r}): expected a list or a mapping"
-        )
-    name, aliases, exact = entry.get("name"), entry.get("aliases", []), entry.get("match_case", [])
-    if not isinstance(name, str) or not name.strip():
-        raise TaxonomyError(f"taxonomy entry #{index + 1} ({entry!r}): empty name")
-    for spellings in (aliases, exact):
-        if not isinstance(spellings, list) or not all(
-            isinstance(a, str) and a.strip() for a in spellings
-        ):
-            raise TaxonomyError(f"taxonomy entry {name!r}: aliases must be non-empty strings")
-    return TaxonomyTerm(name.strip(), tuple(a.strip() for a in aliases), tuple(exact))
 
 
 @dataclass
@@ -906,7 +622,7 @@ class KeywordExtractor:
     def _bare_noun(self, form: str) -> str:
         """form less a particle Kiwi left on it in context ("서버의" read as one noun before an
         unknown word): the word read alone says whether its last syllable is a particle."""
-        if len(form) < 3 or form[-1] not in _PARTICLE_ENDS or not _is_hangul(form[0]):
+        if len(form) < 3 or form[-1] not in _PARTICLE_ENDS or not is_hangul(form[0]):
             return form
         tokens = self._read_alone(form)
         split = (
@@ -938,7 +654,7 @@ class KeywordExtractor:
         names = {
             (s, e): n for (s, e), n in names.items() if not self._starts_longer_word(sentence, s, e)
         }
-        glued_ends = {end for _, end in names if _is_hangul(sentence[end - 1])}
+        glued_ends = {end for _, end in names if is_hangul(sentence[end - 1])}
         taken = [range(start, end) for start, end in names]
         # Kiwi mangles English ("st", "ore."): Latin words go in whole, like taxonomy matches.
         latin = {
@@ -956,7 +672,7 @@ class KeywordExtractor:
             if (m.start(), m.end()) not in latin
             for start, end in _remainders(m.start(), m.end(), taken)
         ]
-        korean = any(_is_hangul(c) for c in sentence)
+        korean = any(is_hangul(c) for c in sentence)
         run: list[_Unit] = []
         tokens = self._kiwi.tokenize(sentence, pretokenized=pretokenized)
         for index, token in enumerate(tokens):
@@ -1001,11 +717,11 @@ class KeywordExtractor:
 def _word_after(sentence: str, start: int, end: int) -> tuple[str, int] | None:
     """The Korean word that a Hangul match at start..end runs into (the match's last word and
     what follows it unspaced), with the match's length in it; None if nothing follows."""
-    if not (_is_hangul(sentence[end - 1]) and end < len(sentence) and _is_hangul(sentence[end])):
+    if not (is_hangul(sentence[end - 1]) and end < len(sentence) and is_hangul(sentence[end])):
         return None
     first = max(start, sentence.rfind(" ", start, end) + 1)
     last = end
-    while last < len(sentence) and _is_hangul(sentence[last]):
+    while last < len(sentence) and is_hangul(sentence[last]):
         last += 1
     return sentence[first:last], end - first
 
@@ -1058,7 +774,7 @@ def _named_on(sentence: str, run: list[_Unit], i: int) -> Iterator[_Unit]:
 def _no_end(phrase: str, last: _Unit) -> bool:
     """Whether a compound cannot end with its last noun: one relating what comes before it
     ("코드 사이") or naming the kind of post ("SLO 도입기", where Kiwi may read 도입 + 기)."""
-    return last.text in _RELATIONAL or phrase.split()[-1] in _STORY
+    return last.text in _RELATIONAL or phrase.split()[-1] in STORY_NOUNS
 
 
 def _paragraphs(text: str) -> Iterator[str]:
@@ -1109,7 +825,7 @@ def _works_on(tokens: Any, index: int) -> bool:
 def _sentence_at(paragraph: str, position: int) -> str:
     """The sentence of `paragraph` (split as `split_sentences` does, roughly) around `position`."""
     start = 0
-    for match in _ENDING.finditer(paragraph):
+    for match in SENTENCE_END.finditer(paragraph):
         if match.end() > position:
             return paragraph[start : match.end()]
         start = match.end()
@@ -1132,7 +848,7 @@ def _english_name(candidate: _Candidate) -> str:
     canonical name."""
     name = candidate.name
     english = [s for s in candidate.written if s.isascii()]
-    if not english or not any(_is_hangul(c) for c in name):
+    if not english or not any(is_hangul(c) for c in name):
         return name
     written = Counter[str]()
     for spelling in english:
@@ -1203,7 +919,7 @@ def _whole_name(part: _Candidate, candidates: Iterable[_Candidate], written: str
 def _occurrences(name: str, written: str) -> int:
     """How often an English name is written in `written` (casefolded) as words of their own,
     spaced or hyphenated as it may be: "listen" is not in "listener"."""
-    words = _GAP.join(re.escape(w) for w in _SEPARATOR.split(name.casefold()) if w)
+    words = GAP.join(re.escape(w) for w in _SEPARATOR.split(name.casefold()) if w)
     return len(re.findall(rf"(?<![0-9a-z]){words}(?![0-9a-z])", written))
 
 
@@ -1234,20 +950,11 @@ def _normalise(phrase: str) -> str:
     return " ".join(phrase.split())
 
 
-def _is_stop(word: str) -> bool:
-    return (
-        word in STOP_WORDS_KO
-        or word in _STORY
-        or word.casefold() in STOP_WORDS_EN
-        or word.isdigit()
-    )
-
-
 def _keeps_alone(word: str) -> bool:
     """A single noun is a keyword only if it is not a stop word and has some substance."""
-    if _is_stop(word):
+    if is_stop_word(word):
         return False
-    if _is_hangul(word[0]):
+    if is_hangul(word[0]):
         return len(word) >= 2
     return len(word) >= 2 and not word.isdigit()
 
@@ -1285,195 +992,3 @@ def _english_term(form: str, korean: bool, sentence_start: bool) -> bool:
     if korean or any(c.isupper() or c.isdigit() for c in form[1:]):
         return True
     return form[0].isupper() and not sentence_start
-
-
-# --- plain text or HTML in
-
-
-_HTML_HINT = re.compile(r"^\s*<|<(?:html|body|p|div|h1|article|br)\b", re.IGNORECASE)
-_SKIP = ("script", "style", "noscript", "nav", "header", "footer", "aside", "pre", "form", "svg")
-_BLOCKS = _words("p div li h1 h2 h3 h4 h5 h6 blockquote tr br section article figcaption dd dt td")
-
-
-def text_of(document: str) -> tuple[str, str]:
-    """(title, text) of a plain-text or HTML document; code blocks and page chrome dropped."""
-    if not _HTML_HINT.search(document):
-        lines = [line.strip() for line in document.strip().splitlines()]
-        if len(lines) > 1 and 0 < len(lines[0]) <= 120:
-            return lines[0].lstrip("#").strip(), "\n".join(lines[1:]).strip()
-        return "", "\n".join(lines)
-    import lxml.html  # here: the api function reads the taxonomy (techfeed.topics), never HTML
-
-    tree = lxml.html.document_fromstring(document)
-    title = _html_title(tree)
-    for element in tree.xpath("//" + " | //".join(_SKIP)):
-        element.drop_tree()
-    for element in tree.iter():
-        if isinstance(element.tag, str) and element.tag in _BLOCKS:
-            element.tail = "\n" + (element.tail or "")
-        if element.tag == "li":  # as plain text writes a list: summaries are not made of items
-            element.text = "\n- " + (element.text or "")
-    body = tree.find("body")
-    raw = (body if body is not None else tree).text_content()
-    lines = [" ".join(line.split()) for line in raw.splitlines()]
-    text = "\n".join(line for line in lines if line)
-    if title and text.startswith(title):
-        text = text[len(title) :].lstrip()
-    return title, text
-
-
-def _html_title(tree: Any) -> str:
-    for xpath in ('//meta[@property="og:title"]/@content', "//h1", "//title"):
-        found = tree.xpath(xpath)
-        if found:
-            value = found[0] if isinstance(found[0], str) else found[0].text_content()
-            title = " ".join(str(value).split())
-            if xpath == "//title":
-                title = re.split(r"\s+[|·\-–—]\s+", title)[0]
-            if title:
-                return title
-    return ""
-
-
-# --- extractive summaries
-
-
-_ENDING = re.compile(
-    r"""
-    [.!?…。]+["'”’)\]]*                     # the sentence's closing punctuation
-    (?: \s+ | (?<=[다요죠까][.!?]) (?=[가-힣A-Z]) )   # then space, or Korean ending glued on
-    """,
-    re.VERBOSE,
-)
-_ABBREVIATION = re.compile(r"(?:\b(?:e\.g|i\.e|etc|vs|Mr|Dr|No|cf)|^\d{1,2}|\b[A-Z])\.$")
-_PURPOSE = re.compile(r"(?:이번|이) 글(?:에서는|은)|this (?:post|article)", re.IGNORECASE)
-# First words of a sentence that continues the one before it.
-_LEANS_KO = _words(
-    "그래서 그러나 하지만 그런데 그리고 또한 따라서 그러므로 즉 이때 이에 이를 이는 이것은 이것이 "
-    "이러한 이런 이렇게 이처럼 이로써 그러면 그럼 그래도 게다가 반면 반면에 바로 한편 또 결국 덕분에 "
-    "다만 대신 그러자 그 이 여기서 그렇다면 둘째 셋째 넷째 마지막으로"
-)
-_LEANS_EN = _words(
-    "it they but so however also therefore thus instead then and or still yet because which "
-    "hence moreover furthermore otherwise meanwhile such second secondly third finally lastly"
-)
-_POINTS_BACK_EN = _words("this that these those")
-_TIME_NOUNS_EN = _words(
-    "year spring summer fall autumn winter quarter month week time morning release"
-)
-_LEANS = _LEANS_KO | _LEANS_EN | _POINTS_BACK_EN
-_REASON_END = re.compile(r"때문(?:입니다|이다|이죠|이에요)[.!]?$")
-_LIST_ITEM = re.compile(r"(?:[-*•]|\d{1,2}[.)])\s")
-_GREETING = re.compile(r"^(?:안녕하세요|반갑습니다|hi|hello)\b", re.IGNORECASE)
-_WORD = re.compile(rf"[{_HANGUL}]{{2,}}|[A-Za-z][A-Za-z0-9.+#]+")
-_JOSA = re.compile(
-    r"(?:으로|에서|에게|까지|부터|처럼|보다|이나|이며|이고|과|와|을|를|은|는|이|가|의|에|도|로|만)$"
-)
-
-
-def split_sentences(text: str) -> list[str]:
-    """Korean and English sentences of `text`, in order; a line break always ends one."""
-    sentences: list[str] = []
-    for paragraph in _paragraphs(text):
-        start = 0
-        for match in _ENDING.finditer(paragraph):
-            head = paragraph[start : match.start() + 1].strip()
-            if _ABBREVIATION.search(head):
-                continue
-            if _in_quote(paragraph, start, match.end()):
-                continue
-            sentences.append(paragraph[start : match.end()].strip())
-            start = match.end()
-        if paragraph[start:].strip():
-            sentences.append(paragraph[start:].strip())
-    return sentences
-
-
-def _in_quote(paragraph: str, start: int, end: int) -> bool:
-    """Whether the sentence paragraph[start:end] ends inside a quotation that closes later in the
-    paragraph ("The log said: "Cannot start. Too many missed." Then…" is one sentence)."""
-    if paragraph.count('"', start, end) % 2:
-        return paragraph.find('"', end) >= 0
-    opened = paragraph.count("“", start, end) > paragraph.count("”", start, end)
-    return opened and paragraph.find("”", end) >= 0
-
-
-def summarize_extractive(
-    title: str, text: str, *, sentences: int = 3, fallback: str | None = None
-) -> str:
-    """The `sentences` (2–3) most central whole sentences of an article, in their order.
-
-    Without a body, the feed's description (`fallback`) cut to as many sentences.
-    """
-    every = split_sentences(text)
-    kept = [i for i, s in enumerate(every) if 15 <= len(s) <= 400 and _is_prose(s)]
-    # A list item is a fragment ("- 줌 14 이상: 해상도 10"): prose first, items if nothing else.
-    kept = [i for i in kept if not _LIST_ITEM.match(every[i])] or kept
-    candidates = [every[i] for i in kept]
-    if not candidates:
-        if fallback is None:
-            return ""
-        plain = text_of(fallback)[1] if _HTML_HINT.search(fallback) else fallback
-        return " ".join(split_sentences(" ".join(plain.split()))[:sentences])
-    words = [_stems(s) for s in candidates]
-    frequency = Counter(w for ws in words for w in set(ws))
-    title_words = set(_stems(title))
-
-    def centrality(index: int) -> float:
-        ws = words[index]
-        if not ws:
-            return 0.0
-        weight = sum(frequency[w] - 1 + 3 * (w in title_words) for w in set(ws)) / math.sqrt(
-            len(ws)
-        )
-        lead = 1.5 if index < 3 else 1.0  # writers state the point early
-        purpose = 1.5 if _PURPOSE.search(candidates[index]) else 1.0  # "이 글에서는 …"
-        return weight * lead * purpose * (0.3 if _GREETING.match(candidates[index]) else 1.0)
-
-    # A sentence that leans on the one before it ("그래서 …", "This meant …") comes with it.
-    leans = [_leans_back(s) for s in candidates]
-    order = sorted(range(len(candidates)), key=lambda i: -centrality(i))
-    chosen: set[int] = set()
-    for index in order:
-        start = index
-        # what it leans on must be a candidate too, not code, a heading or a fragment
-        while leans[start] and start > 0 and kept[start - 1] == kept[start] - 1:
-            start -= 1
-        group = set(range(start, index + 1))
-        if leans[start] or len(chosen | group) > sentences:
-            continue
-        chosen |= group
-        if len(chosen) == sentences:
-            break
-    if not chosen:
-        chosen = set(order[:sentences])
-    return " ".join(candidates[i] for i in sorted(chosen))
-
-
-def _leans_back(sentence: str) -> bool:
-    """Whether a sentence reads only after the one before it: it opens with a connective or a
-    word pointing back ("그래서", "이를", "However", "These …"), or gives the reason for it
-    ("… 때문입니다")."""
-    if _PURPOSE.search(sentence):
-        return False
-    first, _, rest = sentence.partition(" ")
-    first = first.strip(",.:;").casefold()
-    if first in _POINTS_BACK_EN and rest.split(" ", 1)[0].casefold() in _TIME_NOUNS_EN:
-        return False  # "This spring we shipped …"
-    return first in _LEANS or _REASON_END.search(sentence) is not None
-
-
-def _stems(sentence: str) -> list[str]:
-    """Content words of a sentence with a trailing particle cut off (cheap, no tokenizer)."""
-    stems = []
-    for word in _WORD.findall(sentence):
-        stem = _JOSA.sub("", word) if _is_hangul(word[0]) else word.casefold()
-        if len(stem) >= 2 and not _is_stop(stem):
-            stems.append(stem)
-    return stems
-
-
-def _is_prose(sentence: str) -> bool:
-    """Not code, a table row or a list of links: mostly letters and spaces."""
-    letters = sum(ch.isalpha() or ch.isspace() for ch in sentence)
-    return letters / len(sentence) >= 0.75

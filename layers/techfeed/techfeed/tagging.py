@@ -1,6 +1,7 @@
 """Keywords and extractive summaries into the store: each new article once, or all again.
 
-Pure orchestration over techfeed.keywords and the Store. Tagging a new article writes, in order:
+Pure orchestration over techfeed.keywords, techfeed.summaries and the Store. Tagging a new
+article writes, in order:
 
 1. its keywords on the article item (only while it is untagged);
 2. a posting per keyword, and each touched keyword's count recomputed from its postings;
@@ -26,10 +27,12 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from techfeed.keywords import KeywordExtractor, Term, summarize_extractive, text_of
+from techfeed.keywords import KeywordExtractor, Term
 from techfeed.models import Article
+from techfeed.plaintext import text_of
 from techfeed.store import Store
 from techfeed.store.models import ARTICLE_SK, normalize_keyword
+from techfeed.summaries import summarize_extractive
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from techfeed.keywords import Taxonomy
+    from techfeed.taxonomy import Taxonomy
 
 
 def topic_name(keyword: str) -> str:
@@ -20,7 +20,7 @@ def topic_name(keyword: str) -> str:
 def _taxonomy() -> Taxonomy:
     """The packaged taxonomy, read on first use (about 0.15 s with its module): only keyword
     filters need it, so the api function's cold start does not pay for it."""
-    from techfeed.keywords import load_taxonomy
+    from techfeed.taxonomy import load_taxonomy
 
     return load_taxonomy()
 
