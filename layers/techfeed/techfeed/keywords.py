@@ -898,7 +898,7 @@ def _whole_name(part: _Candidate, candidates: Iterable[_Candidate], written: str
         if (
             candidate.kind != "specific"
             or not candidate.name.isascii()
-            or len(whole) <= max(len(words), len(best.name.split()) if best is not part else 0)
+            or len(whole) <= len(best.name.split())
         ):
             continue
         folded = [w.casefold() for w in whole]
