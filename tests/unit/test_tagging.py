@@ -8,6 +8,8 @@ import io
 import json
 import logging
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -399,6 +401,44 @@ def test_retag_with_an_unchanged_taxonomy_writes_nothing(
 
     assert {o.status for o in seen} == {TagStatus.UNCHANGED}
     assert scan() == before
+
+
+def test_retag_reads_bodies_ahead_and_each_reaches_its_own_article(
+    store: Store, extractor: KeywordExtractor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cases = ("kafka-migration", "cdc-search-sync", "k8s-cost", "fds-realtime", "design-system")
+    for n, case in enumerate(cases):
+        save(store, case, f"a{n}", T0 + timedelta(days=n))
+        tag_article(f"a{n}", store=store, extractor=lambda: extractor)
+    before = scan()
+    read = store.get_content
+    lock = threading.Lock()
+    reading: list[int] = [0]
+    most: list[int] = [0]
+
+    def slow(article_id: str) -> str | None:
+        with lock:
+            reading[0] += 1
+            most[0] = max(most[0], reading[0])
+        # Newest first, and the newer the slower: reads finish out of order.
+        time.sleep(0.01 * int(article_id[1:]))
+        with lock:
+            reading[0] -= 1
+        return read(article_id)
+
+    monkeypatch.setattr(store, "get_content", slow)
+    seen: list[TagOutcome] = []
+
+    retag_all(store=store, extractor=lambda: extractor, progress=seen.append, read_ahead=3)
+
+    # A body given to the wrong article would change its keywords or summary.
+    assert [o.article_id for o in seen] == [f"a{n}" for n in reversed(range(len(cases)))]
+    assert [o.status for o in seen] == [TagStatus.UNCHANGED] * len(cases)
+    assert scan() == before
+    assert most[0] == 3  # three reads at once
+    most[0] = 0
+    retag_all(store=store, extractor=lambda: extractor, read_ahead=0)
+    assert most[0] == 1
 
 
 # --- the handler

@@ -280,7 +280,7 @@ def _cmd_keywords(args: argparse.Namespace) -> int:
 def _cmd_retag(args: argparse.Namespace) -> int:
     from techfeed.keywords import KeywordExtractor
     from techfeed.local.runtime import local_stack
-    from techfeed.tagging import TagOutcome, TagStatus, retag_all
+    from techfeed.tagging import READ_AHEAD, TagOutcome, TagStatus, retag_all
 
     tally: Counter[TagStatus] = Counter()
 
@@ -291,7 +291,11 @@ def _cmd_retag(args: argparse.Namespace) -> int:
 
     with local_stack(args.state_dir, aws=args.aws) as store:
         print("recounting document frequencies, then retagging...", file=sys.stderr)
-        done = retag_all(store=store, extractor=KeywordExtractor, progress=progress)
+        # The embedded S3 answers from this process at once: no wait for threads to hide.
+        ahead = READ_AHEAD if args.aws else 0
+        done = retag_all(
+            store=store, extractor=KeywordExtractor, progress=progress, read_ahead=ahead
+        )
     print(
         f"{done.articles} articles: {tally[TagStatus.RETAGGED]} with new keywords or summary, "
         f"{tally[TagStatus.TAGGED]} tagged for the first time; "
