@@ -433,20 +433,43 @@ def test_a_part_of_a_longer_name_never_written_alone_is_the_whole_name(extractor
     assert "Glacier Instant Retrieval" in got and "Instant Retrieval" not in got
 
 
-def test_a_name_grows_by_capitalized_words_only_and_a_code_identifier_not_at_all():
-    written = "moved logs to glacier instant retrieval."
-    candidates = [_candidate("Instant Retrieval"), _candidate("Glacier Instant Retrieval")]
-    assert _whole_name(candidates[0], candidates, written) is candidates[1]
-    written = "we cut sharedpreferences apply calls."
-    candidates = [_candidate("SharedPreferences"), _candidate("SharedPreferences apply")]
-    assert _whole_name(candidates[0], candidates, written) is candidates[0]
-    written = "set concurrencypolicy allow to forbid. concurrencypolicy allow overlaps runs."
-    candidates = [_candidate("concurrencyPolicy"), _candidate("concurrencyPolicy Allow")]
-    assert _whole_name(candidates[0], candidates, written) is candidates[0]
-    # A part also written on its own stays itself.
-    written = "moved logs to glacier instant retrieval. instant retrieval costs more."
-    candidates = [_candidate("Instant Retrieval"), _candidate("Glacier Instant Retrieval")]
-    assert _whole_name(candidates[0], candidates, written) is candidates[0]
+@pytest.mark.parametrize(
+    ("part", "whole", "written", "grows"),
+    [
+        (
+            "Instant Retrieval",
+            "Glacier Instant Retrieval",
+            "moved logs to glacier instant retrieval.",
+            True,
+        ),
+        # A name with capitals grows by capitalized words only,
+        (
+            "SharedPreferences",
+            "SharedPreferences apply",
+            "we cut sharedpreferences apply calls.",
+            False,
+        ),
+        # a code identifier not at all,
+        (
+            "concurrencyPolicy",
+            "concurrencyPolicy Allow",
+            "set concurrencypolicy allow to forbid. concurrencypolicy allow overlaps runs.",
+            False,
+        ),
+        # and a part also written on its own stays itself.
+        (
+            "Instant Retrieval",
+            "Glacier Instant Retrieval",
+            "moved logs to glacier instant retrieval. instant retrieval costs more.",
+            False,
+        ),
+    ],
+)
+def test_a_part_grows_into_the_whole_name_only_when_never_written_alone(
+    part: str, whole: str, written: str, grows: bool
+) -> None:
+    candidates = [_candidate(part), _candidate(whole)]
+    assert _whole_name(candidates[0], candidates, written) is candidates[int(grows)]
 
 
 def _candidate(name: str) -> _Candidate:

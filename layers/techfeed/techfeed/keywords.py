@@ -43,7 +43,7 @@ from typing import Any
 
 from techfeed.stopwords import STOP_WORDS_EN, STORY_NOUNS, is_stop_word, word_set
 from techfeed.summaries import SENTENCE_END
-from techfeed.taxonomy import GAP, Taxonomy, alias_key, is_hangul, load_taxonomy
+from techfeed.taxonomy import GAP, HANGUL, Taxonomy, alias_key, is_hangul, load_taxonomy
 
 DEFAULT_CHOICES = Path(__file__).with_name("choices.json")
 
@@ -95,8 +95,7 @@ MAX_NGRAM = 3
 CHOICE_SMOOTHING = 5.0
 _DEFAULT_CHOICE_RATE = 0.1
 
-_HANGUL = "가-힣"
-_HANGUL_CHAR = re.compile(f"[{_HANGUL}]")
+_HANGUL_CHAR = re.compile(f"[{HANGUL}]")
 _ASCII_LETTER = re.compile(r"[A-Za-z]")
 _LOWER_WORD = re.compile(r"[a-z]+(?:-[a-z]+)*")
 _SEPARATOR = re.compile(r"[\s\-]+")

@@ -9,9 +9,7 @@ from collections import Counter
 
 from techfeed.plaintext import HTML_HINT, text_of
 from techfeed.stopwords import is_stop_word, word_set
-from techfeed.taxonomy import is_hangul
-
-_HANGUL = "가-힣"
+from techfeed.taxonomy import HANGUL, is_hangul
 
 # Where a sentence ends: closing punctuation, then a space or a Korean ending glued on.
 SENTENCE_END = re.compile(
@@ -41,7 +39,7 @@ _LEANS = _LEANS_KO | _LEANS_EN | _POINTS_BACK_EN
 _REASON_END = re.compile(r"때문(?:입니다|이다|이죠|이에요)[.!]?$")
 _LIST_ITEM = re.compile(r"(?:[-*•]|\d{1,2}[.)])\s")
 _GREETING = re.compile(r"^(?:안녕하세요|반갑습니다|hi|hello)\b", re.IGNORECASE)
-_WORD = re.compile(rf"[{_HANGUL}]{{2,}}|[A-Za-z][A-Za-z0-9.+#]+")
+_WORD = re.compile(rf"[{HANGUL}]{{2,}}|[A-Za-z][A-Za-z0-9.+#]+")
 _JOSA = re.compile(
     r"(?:으로|에서|에게|까지|부터|처럼|보다|이나|이며|이고|과|와|을|를|은|는|이|가|의|에|도|로|만)$"
 )

@@ -13,7 +13,8 @@ import yaml
 
 DEFAULT_TAXONOMY = Path(__file__).with_name("taxonomy.yaml")
 
-_HANGUL = "가-힣"
+# The Hangul syllables, as a regex character range.
+HANGUL = "가-힣"
 _LATIN_OR_DIGIT = re.compile(r"[A-Za-z0-9]")
 _SEPARATOR = re.compile(r"[\s\-]+")
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
@@ -183,10 +184,10 @@ def _trie_pattern(aliases: list[str], *, plural: bool) -> str:
         return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
 
     # One lookbehind per script, not per alias: each character class costs compile time.
-    groups: dict[str, dict[str, Any]] = {f"(?<![{_HANGUL}])": {}, r"(?<![A-Za-z0-9_])": {}, "": {}}
+    groups: dict[str, dict[str, Any]] = {f"(?<![{HANGUL}])": {}, r"(?<![A-Za-z0-9_])": {}, "": {}}
     for unit, child in trie.items():
         guard = (
-            f"(?<![{_HANGUL}])"
+            f"(?<![{HANGUL}])"
             if is_hangul(unit)
             else r"(?<![A-Za-z0-9_])"
             if _LATIN_OR_DIGIT.match(unit)
