@@ -157,6 +157,19 @@ def test_no_bare_numbers_or_stop_words(extractor):
     assert not {"2024", "1000", "이번", "작업", "과정", "방법", "소개", "우리", "정리"} & set(got)
 
 
+def test_a_counted_english_phrase_is_not_a_keyword(extractor):
+    """ "four charts", "ten languages": a number of things, as "1000건" is."""
+    title = "Rendering four charts in ten languages"
+    text = (
+        "Traders tile four charts on one screen, in ten languages. With four charts open the "
+        "page stuttered, so the four charts moved to OffscreenCanvas. The ten languages share "
+        "one layout, and the four charts redraw once per frame."
+    )
+    got = [name.casefold() for name in names(extractor, title, text)]
+    assert "offscreencanvas" in got
+    assert not [name for name in got if name.split()[0] in {"four", "ten"}], got
+
+
 def test_title_weighs_more_than_body(extractor):
     text = "Redis를 씁니다. Kafka를 씁니다."
     assert names(extractor, "Kafka 이야기", text)[0] == "Kafka"

@@ -37,7 +37,9 @@ STOP_WORDS_EN = word_set(
     should may might must need needs needed this that these those it its they them their there here
     we our ours us you your i me my he she his her who whom which what where why how all any both each
     few more most other some such no nor not only own same too very just also still even ever again
-    once one two three first second third new old many much every another up down out off further
+    once one two three four five six seven eight nine ten eleven twelve twenty hundred hundreds
+    thousand thousands dozen dozens several first second third new old many much every another up
+    down out off further
     use used using uses make makes made get gets got set sets run runs ran take took see seen let lets
     like well way ways thing things lot lots time times part parts case cases kind number numbers
     etc e.g i.e vs via eg ie ok yes yeah because since until though although however therefore thus
