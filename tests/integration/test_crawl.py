@@ -92,11 +92,16 @@ def _stored(store: Store, url: str) -> Any:
 
 
 def test_good_sources_are_stored_whatever_the_bad_ones_do(
-    first: dict[str, CrawlResult],
+    first: dict[str, CrawlResult], blogs: BlogServer, store: Store
 ) -> None:
     ok = {sid for sid, r in first.items() if r.status is CrawlStatus.OK}
     assert ok == {"good", "moved", "medium", "euckr", "flaky", "throttled", "truncated"}
     assert first["good"].new == 3  # four items, two of them one article under two URLs
+    # Every crawled source is listed with its registry name, good or bad.
+    crawled = store.crawled_states()
+    assert set(crawled) == set(first)
+    for sid, source in _sources(blogs).items():
+        assert (crawled[sid].name, crawled[sid].homepage) == (source.name, source.homepage)
     assert first["moved"].new == 3
     assert first["medium"].new == 2
     assert first["euckr"].new == 1

@@ -8,6 +8,7 @@ import json
 import logging
 import sys
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from pynamodb.exceptions import QueryError
 
 from techfeed.api.config import ApiConfig, ConfigError
 from techfeed.local.invoke import invoke, load_function
-from techfeed.models import Article
+from techfeed.models import Article, CrawlStatus, SourceState
 from techfeed.store import Store
 from techfeed.store.schema import ensure_bucket, ensure_table
 
@@ -175,6 +176,39 @@ def test_a_keyword_filter_in_any_spelling_of_a_term_lists_its_topic(
         assert [item["id"] for item in page["items"]] == ["00000000000000aa"], spelling
     feed = call(request("GET", "/feed.json", {"keyword": "ML"}))
     assert json.loads(feed["body"])["title"] == "techfeed: 머신러닝"
+
+
+def test_a_source_crawled_but_not_in_the_registry_is_listed_and_filters(
+    call: Call, store: Store
+) -> None:
+    """Crawled from another sources file (or since removed from the registry)."""
+    assert call(request("GET", "/articles", {"source": "gone-blog"}))["statusCode"] == 404
+    old = replace(_article("00000000000000bb", T0 - timedelta(days=30)), source_id="gone-blog")
+    store.save_article(old, content_html="<p>x</p>", raw_html=None)
+    store.save_state(
+        SourceState(
+            "gone-blog",
+            name="떠난 블로그",
+            homepage="https://gone.example",
+            last_crawl_at=T0,
+            last_status=CrawlStatus.OK,
+        )
+    )
+
+    page = body(call(request("GET", "/articles", {"source": "gone-blog"})))
+    assert [(i["id"], i["source_name"]) for i in page["items"]] == [(old.article_id, "떠난 블로그")]
+    listed = {item["id"]: item for item in body(call(request("GET", "/sources")))["items"]}
+    assert listed["gone-blog"] == {
+        "id": "gone-blog",
+        "name": "떠난 블로그",
+        "homepage": "https://gone.example",
+        "article_count": 1,
+        "last_crawl": {"at": "2024-03-05T01:00:00Z", "status": "ok", "error": None},
+    }
+    assert "toss" in listed  # the registry's sources are all still there
+    feed = json.loads(call(request("GET", "/feed.json", {"source": "gone-blog"}))["body"])
+    assert feed["title"] == "techfeed: 떠난 블로그"
+    assert call(request("GET", "/articles", {"source": "never-crawled"}))["statusCode"] == 404
 
 
 def test_a_current_etag_is_a_304_and_a_stale_one_is_not(call: Call) -> None:

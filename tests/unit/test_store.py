@@ -229,6 +229,8 @@ def test_state_roundtrip(store: Store) -> None:
     assert store.load_state("toss") == SourceState("toss")
     state = SourceState(
         source_id="toss",
+        name="토스 (Toss)",
+        homepage="https://toss.tech",
         etag='W/"abc"',
         last_modified="Tue, 05 Mar 2024 01:00:00 GMT",
         last_crawl_at=T0,
@@ -249,6 +251,18 @@ def test_state_roundtrip(store: Store) -> None:
     )
     store.save_state(cleared)
     assert store.load_state("toss") == cleared
+
+
+def test_every_saved_state_is_listed_without_knowing_its_id(store: Store) -> None:
+    assert "kept" not in store.crawled_states()
+    store.save_state(SourceState("kept", name="남은 블로그", last_crawl_at=T0))
+    store.save_state(SourceState("also-kept", last_status=CrawlStatus.FAILED))
+
+    listed = store.crawled_states()
+
+    assert listed["kept"] == SourceState("kept", name="남은 블로그", last_crawl_at=T0)
+    assert listed["also-kept"].last_status is CrawlStatus.FAILED
+    assert store.get_states([]) == {}
 
 
 def test_save_state_keeps_concurrent_article_count(store: Store) -> None:

@@ -246,6 +246,7 @@ def _record(
     error: str | None,
     tally: _Tally,
 ) -> None:
+    state.name, state.homepage = source.name, source.homepage
     state.last_crawl_at = now
     state.last_status = status
     state.last_error = error

@@ -102,6 +102,9 @@ class SourceState:
     """Per-source crawl state: validators, last outcome, backoff and totals."""
 
     source_id: str
+    # The registry's name and homepage for it when last crawled (a source may leave it).
+    name: str | None = None
+    homepage: str | None = None
     etag: str | None = None
     last_modified: str | None = None
     last_crawl_at: datetime | None = None

@@ -123,6 +123,17 @@ class SourceItem(BaseModel):
             last_crawl=last,
         )
 
+    @classmethod
+    def of_unlisted(cls, state: SourceState) -> SourceItem:
+        """A source crawled before but not in the registry: as its last crawl named it."""
+        unlisted = Source(
+            id=state.source_id,
+            name=state.name or state.source_id,
+            homepage=state.homepage or "",
+            feed_url="",
+        )
+        return cls.of(unlisted, state)
+
 
 class KeywordItem(BaseModel):
     """A keyword and how many articles carry it."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 
 from techfeed.api.config import ApiConfig
@@ -18,7 +18,7 @@ from techfeed.api.schemas import (
     SourceItem,
     SourcePage,
 )
-from techfeed.models import Source
+from techfeed.models import Article, Source
 from techfeed.store import Store
 from techfeed.store.models import normalize_keyword
 from techfeed.syndication import FeedFormat, FeedInfo, render_feed
@@ -52,19 +52,23 @@ class Api:
     ) -> None:
         self._store = store
         self._sources = {source.id: source for source in sources}
+        # The registry's names, and those learned of sources crawled but no longer listed.
         self._names = {source.id: source.name for source in sources}
         self._cursors = CursorCodec(config.cursor_secret, config.cursor_max_age)
         self._clock = clock
 
     def sources(self) -> SourcePage:
-        """Every source in the registry with its article count and last crawl."""
-        states = self._store.get_states(self._sources)
-        return SourcePage(
-            items=[
-                SourceItem.of(s, states.get(s.id))
-                for s in sorted(self._sources.values(), key=lambda s: s.id)
-            ]
-        )
+        """Every source in the registry with its article count and last crawl, and every source
+        crawled before that the registry no longer lists (its articles are still served)."""
+        states = self._store.crawled_states()
+        # A state saved before states were listed is read by its key.
+        states |= self._store.get_states(self._sources.keys() - states.keys())
+        items = [SourceItem.of(s, states.get(s.id)) for s in self._sources.values()]
+        for state in states.values():
+            if state.source_id not in self._sources:
+                items.append(SourceItem.of_unlisted(state))
+                self._learn_name(state.source_id, state.name)
+        return SourcePage(items=sorted(items, key=lambda item: item.id))
 
     def articles(
         self, *, source: str | None, keyword: str | None, limit: int, cursor: str | None
@@ -80,8 +84,9 @@ class Api:
             limit=limit,
             before=self._position(scope, cursor),
         )
+        names = self._names_of(page.items)
         return ArticlePage(
-            items=[ArticleItem.of(a, self._names) for a in page.items],
+            items=[ArticleItem.of(a, names) for a in page.items],
             next_cursor=self._cursor(scope, page.next_cursor),
         )
 
@@ -91,8 +96,10 @@ class Api:
         if article is None:
             raise not_found(f"no article {article_id}")
         content = self._store.get_content(article_id) or ""
-        related = [ArticleItem.of(a, self._names) for a in self._store.related_articles(article)]
-        return ArticleDetail.of_full(article, self._names, content, related=related)
+        others = self._store.related_articles(article)
+        names = self._names_of([article, *others])
+        related = [ArticleItem.of(a, names) for a in others]
+        return ArticleDetail.of_full(article, names, content, related=related)
 
     def keywords(self, limit: int) -> KeywordPage:
         """The most used keywords."""
@@ -104,8 +111,9 @@ class Api:
         page = self._store.list_bookmarks(
             user_id, limit=limit, before=self._position(scope, cursor)
         )
+        names = self._names_of(b.article for b in page.items)
         return BookmarkPage(
-            items=[BookmarkItem.of_bookmark(b, self._names) for b in page.items],
+            items=[BookmarkItem.of_bookmark(b, names) for b in page.items],
             next_cursor=self._cursor(scope, page.next_cursor),
         )
 
@@ -115,14 +123,14 @@ class Api:
         if article is None:
             raise not_found(f"no article {article_id}")
         bookmark, created = self._store.add_bookmark(user_id, article, self._clock())
-        return BookmarkItem.of_bookmark(bookmark, self._names), created
+        return BookmarkItem.of_bookmark(bookmark, self._names_of([article])), created
 
     def bookmark_of(self, user_id: str, article_id: str) -> BookmarkItem:
         """The user's bookmark of an article; 404 when the user has not bookmarked it."""
         bookmark = self._store.get_bookmark(user_id, article_id)
         if bookmark is None:
             raise not_found(f"article {article_id} is not bookmarked")
-        return BookmarkItem.of_bookmark(bookmark, self._names)
+        return BookmarkItem.of_bookmark(bookmark, self._names_of([bookmark.article]))
 
     def unbookmark(self, user_id: str, article_id: str) -> None:
         """Remove a bookmark; removing one that is not there is fine."""
@@ -144,7 +152,7 @@ class Api:
         page = self._store.list_articles(source_id=source, keyword=keyword, limit=limit)
         title = "techfeed"
         if source is not None:
-            title = f"techfeed: {self._names[source]}"
+            title = f"techfeed: {self._names.get(source, source)}"
         elif keyword is not None:
             title = f"techfeed: {keyword}"
         info = FeedInfo(
@@ -153,13 +161,29 @@ class Api:
             self_url=self_url,
             home_url=home_url,
         )
-        return render_feed(kind, info, page.items, self._names)
+        return render_feed(kind, info, page.items, self._names_of(page.items))
 
     def _check_filters(self, source: str | None, keyword: str | None) -> None:
         if source is not None and keyword is not None:
             raise ApiError(400, "bad_request", "filter by source or by keyword, not both")
         if source is not None and source not in self._sources:
-            raise not_found(f"no source {source} (see /sources)")
+            # Crawled once, perhaps from another sources file, or since left the registry.
+            state = self._store.load_state(source)
+            if state.last_crawl_at is None and not state.article_count:
+                raise not_found(f"no source {source} (see /sources)")
+            self._learn_name(source, state.name)
+
+    def _names_of(self, articles: Iterable[Article]) -> dict[str, str]:
+        """Source names for these articles: the registry's, else those their crawls saved."""
+        unknown = {a.source_id for a in articles} - self._names.keys()
+        if unknown:
+            for source_id, state in self._store.get_states(unknown).items():
+                self._learn_name(source_id, state.name)
+        return self._names
+
+    def _learn_name(self, source_id: str, name: str | None) -> None:
+        if name and source_id not in self._sources:
+            self._names[source_id] = name
 
     def _position(self, scope: str, cursor: str | None) -> str | None:
         if cursor is None:

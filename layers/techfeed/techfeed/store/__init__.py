@@ -2,7 +2,8 @@
 article bodies in S3.
 
 Items (pk / sk), besides the article `ARTICLE#<id>` / `META` and the source state
-`SOURCE#<id>` / `STATE`: a keyword posting `KEYWORD#<keyword>` / `<published_at>#<id>` (the
+`SOURCE#<id>` / `STATE` (also on gsi1 under `SOURCES`, so every crawled source can be listed):
+a keyword posting `KEYWORD#<keyword>` / `<published_at>#<id>` (the
 article's list fields denormalized), a keyword count `KEYWORDS` / `<keyword>` (ranked on gsi1),
 a term's document frequency `TERM#<term>` / `DF` and the number of tagged articles
 `STATS` / `DOCUMENTS` (both {"documents": n}), a bookmark `USER#<sub>` / `BOOKMARK#<id>`.
@@ -42,6 +43,7 @@ from techfeed.store.models import (
     DOCUMENTS_SK,
     FEED_PK,
     KEYWORDS_PK,
+    SOURCES_PK,
     STATE_SK,
     STATS_PK,
     ArticleFieldsModel,
@@ -187,6 +189,8 @@ class Store:
         # One UpdateItem with SET/REMOVE per field rather than a PutItem, so an article
         # counted between load_state and now is not overwritten.
         fields: list[tuple[Any, object]] = [
+            (states.name, state.name),
+            (states.homepage, state.homepage),
             (states.etag, state.etag),
             (states.last_modified, state.last_modified),
             (states.last_crawl_at, state.last_crawl_at),
@@ -201,6 +205,8 @@ class Store:
         actions: list[Action] = [
             states.source_id.set(state.source_id),
             states.item_type.set("source_state"),
+            states.gsi1pk.set(SOURCES_PK),
+            states.gsi1sk.set(state.source_id),
         ]
         actions += [attr.remove() if value is None else attr.set(value) for attr, value in fields]
         states(source_pk(state.source_id), STATE_SK).update(actions=actions)
@@ -208,7 +214,15 @@ class Store:
     def get_states(self, source_ids: Iterable[str]) -> dict[str, SourceState]:
         """The saved states of these sources, by id, in one batch read (no scan)."""
         keys = [(source_pk(source_id), STATE_SK) for source_id in set(source_ids)]
+        if not keys:
+            return {}
         return {item.source_id: _to_state(item) for item in self._states.batch_get(keys)}
+
+    def crawled_states(self) -> dict[str, SourceState]:
+        """The saved state of every source crawled since states were listed, by id: one query
+        (of one page for any real number of sources), whatever the registry says."""
+        items = self._states.crawled.query(SOURCES_PK)
+        return {item.source_id: _to_state(item) for item in items}
 
     def recent_articles(self, *, source_id: str | None = None, limit: int = 20) -> list[Article]:
         """The newest articles, of one source or of all, in one query of `limit` items."""
@@ -565,6 +579,8 @@ def _to_article(item: ArticleFieldsModel) -> Article:
 def _to_state(item: SourceStateModel) -> SourceState:
     return SourceState(
         source_id=item.source_id,
+        name=item.name,
+        homepage=item.homepage,
         etag=item.etag,
         last_modified=item.last_modified,
         last_crawl_at=item.last_crawl_at,

@@ -20,6 +20,7 @@ FEED_PK = "FEED"
 STATE_SK = "STATE"
 ARTICLE_SK = "META"
 KEYWORDS_PK = "KEYWORDS"
+SOURCES_PK = "SOURCES"
 STATS_PK = "STATS"
 DOCUMENTS_SK = "DOCUMENTS"
 DF_SK = "DF"
@@ -237,13 +238,32 @@ class CounterModel(Model):
     documents = NumberAttribute(default=0)
 
 
+class CrawledIndex(GlobalSecondaryIndex["SourceStateModel"]):  # type: ignore[no-untyped-call]
+    """gsi1 again: every crawled source's state item, by source id."""
+
+    class Meta:  # noqa: D106
+        index_name = FEED_INDEX
+        projection = AllProjection()
+
+    gsi1pk = UnicodeAttribute(hash_key=True)
+    gsi1sk = UnicodeAttribute(range_key=True)
+
+
 class SourceStateModel(Model):
-    """A source's crawl state item; unbound (no table) until bind_models subclasses it."""
+    """A source's crawl state item; unbound (no table) until bind_models subclasses it.
+
+    A saved state is also listed on gsi1 under SOURCES_PK, by source id, with the name and
+    homepage the source had when crawled: a source no longer in the registry stays known.
+    """
 
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True, default=STATE_SK)
     item_type = UnicodeAttribute(attr_name="type", default="source_state")
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
     source_id = UnicodeAttribute()
+    name = UnicodeAttribute(null=True)
+    homepage = UnicodeAttribute(null=True)
     etag = UnicodeAttribute(null=True)
     last_modified = UnicodeAttribute(null=True)
     last_crawl_at = IsoDateTimeAttribute(null=True)
@@ -255,6 +275,8 @@ class SourceStateModel(Model):
     pages_fetched = NumberAttribute(default=0)
     not_modified_count = NumberAttribute(default=0)
     failure_count = NumberAttribute(default=0)
+
+    crawled = CrawledIndex()
 
 
 @dataclass(frozen=True)
