@@ -47,6 +47,39 @@ def test_a_summary_is_prose_not_list_items():
     assert summarize_extractive("배포 봇", items) == items.replace("\n", " ")
 
 
+def test_a_heading_is_no_summary_sentence():
+    """A line that does not end as a sentence does is a heading, however central its words."""
+    text = (
+        "자바 가비지 컬렉션의 동작 원리\n"
+        "자바에서는 가비지 컬렉터가 더 이상 참조되지 않는 객체를 찾아 메모리를 회수합니다.\n"
+        "Young 영역과 Old 영역\n"
+        "새로 만든 객체는 대부분 Young 영역에 생기고 오래 살면 Old 영역으로 옮겨집니다\n"
+        "Why it matters\n"
+        "A full collection of the Old 영역 can pause the application for seconds."
+    )
+    summary = summarize_extractive("자바 가비지 컬렉션의 동작 원리", text)
+    assert summary == " ".join(text.splitlines()[1::2])
+    headings = "세대별 가비지 컬렉션의 동작 원리\nYoung 영역과 Old 영역의 구분"
+    assert summarize_extractive("가비지 컬렉션", headings) == headings.replace("\n", " ")
+
+
+def test_text_of_html_ends_a_line_at_every_block():
+    html = (
+        "<details><summary>재발 방지 작업</summary><div>알림을 추가했습니다.</div></details>"
+        "<table><caption>표 1</caption><tr><th>지표</th><td>값</td></tr></table>"
+        "<figure><img src=a.png><figcaption>그림 1</figcaption></figure><ul><li>항목</li></ul>"
+    )
+    assert text_of(html)[1].splitlines() == [
+        "재발 방지 작업",
+        "알림을 추가했습니다.",
+        "표 1",
+        "지표",
+        "값",
+        "그림 1",
+        "- 항목",
+    ]
+
+
 def test_text_of_plain_text_takes_the_first_line_as_title():
     assert text_of("# Kafka 전환기\n\n카프카를 도입했습니다.\n끝.") == (
         "Kafka 전환기",

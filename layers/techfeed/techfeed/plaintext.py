@@ -13,7 +13,8 @@ _SKIP = ("script", "style", "noscript", "nav", "header", "footer", "aside", "pre
 _BLOCKS = frozenset(
     {
         *("p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "tr", "br"),
-        *("section", "article", "figcaption", "dd", "dt", "td"),
+        *("section", "article", "main", "figure", "figcaption", "dl", "dd", "dt", "td", "th"),
+        *("ul", "ol", "table", "caption", "details", "summary", "hr"),
     }
 )
 

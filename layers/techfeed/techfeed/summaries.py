@@ -19,6 +19,9 @@ SENTENCE_END = re.compile(
     """,
     re.VERBOSE,
 )
+# Neither a letter nor a space: digits, underscores, punctuation, symbols.
+_NOT_PROSE = re.compile(r"[\d_]|[^\w\s]")
+_CLOSED = re.compile(r"(?:[.!?…。:]|[다요죠])[\"'”’)\]]*$")
 _ABBREVIATION = re.compile(r"(?:\b(?:e\.g|i\.e|etc|vs|Mr|Dr|No|cf)|^\d{1,2}|\b[A-Z])\.$")
 _PURPOSE = re.compile(r"(?:이번|이) 글(?:에서는|은)|this (?:post|article)", re.IGNORECASE)
 # First words of a sentence that continues the one before it.
@@ -81,8 +84,9 @@ def summarize_extractive(
     """
     every = split_sentences(text)
     kept = [i for i, s in enumerate(every) if 15 <= len(s) <= 400 and _is_prose(s)]
-    # A list item is a fragment ("- 줌 14 이상: 해상도 10"): prose first, items if nothing else.
-    kept = [i for i in kept if not _LIST_ITEM.match(every[i])] or kept
+    # A list item is a fragment ("- 줌 14 이상: 해상도 10"), and a line that does not end as a
+    # sentence does is a heading ("동작 원리", "마치며"): sentences first, the rest if nothing else.
+    kept = [i for i in kept if not _LIST_ITEM.match(every[i]) and _ends(every[i])] or kept
     candidates = [every[i] for i in kept]
     if not candidates:
         if fallback is None:
@@ -124,6 +128,11 @@ def summarize_extractive(
     return " ".join(candidates[i] for i in sorted(chosen))
 
 
+def _ends(sentence: str) -> bool:
+    """Whether it ends as a sentence: closing punctuation, or a Korean ending ("…했습니다")."""
+    return _CLOSED.search(sentence) is not None
+
+
 def _leans_back(sentence: str) -> bool:
     """Whether a sentence reads only after the one before it: it opens with a connective or a
     word pointing back ("그래서", "이를", "However", "These …"), or gives the reason for it
@@ -149,5 +158,5 @@ def _stems(sentence: str) -> list[str]:
 
 def _is_prose(sentence: str) -> bool:
     """Not code, a table row or a list of links: mostly letters and spaces."""
-    letters = sum(ch.isalpha() or ch.isspace() for ch in sentence)
-    return letters / len(sentence) >= 0.75
+    others = len(_NOT_PROSE.findall(sentence))
+    return others / len(sentence) <= 0.25
