@@ -16,6 +16,8 @@ from lxml import etree
 from techfeed._extract_content import main_content
 from techfeed._extract_meta import heading_text, page_metadata
 from techfeed.models import ArticleBody
+from techfeed.plaintext import text_of
+from techfeed.summaries import summarize_extractive
 
 _PARSER = lxml.html.HTMLParser(encoding="utf-8")
 _PAGE_END = re.compile(r"</(?:body|html)\s*>", re.IGNORECASE)
@@ -159,8 +161,15 @@ def article_from_content(
         text=text,
         content_html=clean,
         image=image,
-        summary=summarize(text),
+        summary=summary_of(title or "", clean),
     )
+
+
+def summary_of(title: str, content_html: str) -> str:
+    """An article's summary from its clean body, as tagging writes it: its most central
+    sentences, else its first ones ("" without a body)."""
+    text = text_of(content_html)[1] if content_html else ""
+    return summarize_extractive(title, text) or summarize(text)
 
 
 def _parse_page(html: str) -> Any:
