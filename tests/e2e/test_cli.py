@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import signal
@@ -262,6 +263,11 @@ def test_run_stops_cleanly_on_ctrl_c_and_crawl_reuses_it_while_running(
             cwd=tmp_path,
         )
         assert json.loads(during.stdout)["status"] == "not_modified", during.stderr
+        # A second stack on the same state dir is refused in one line.
+        second = _techfeed("run", "--port", "0", "--state-dir", "state", env=env, cwd=tmp_path)
+        assert second.returncode == 1
+        assert second.stderr.strip().endswith("is in use by another techfeed process")
+        assert "Traceback" not in second.stderr
         _interrupt_and_expect_a_clean_stop(process)
     finally:
         if process.poll() is None:
@@ -306,6 +312,47 @@ def test_extract_prints_the_contract_fields(tmp_path: Path) -> None:
     }
     assert record["title"] == "한글 인코딩 이야기"
     assert "똠방각하" in record["text"]
+
+
+def test_extract_reads_a_gzipped_page_and_refuses_binary_files(tmp_path: Path) -> None:
+    page = (ROOT / "tests" / "fixtures" / "pages" / "nextjs_jsonld.html").read_bytes()
+    (tmp_path / "page.html.gz").write_bytes(gzip.compress(page))
+    (tmp_path / "image.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+    (tmp_path / "broken.gz").write_bytes(b"\x1f\x8b\x08\x00garbage")
+    files = ["image.png", "page.html.gz", "broken.gz"]
+
+    result = _techfeed("extract", *files, env=dict(os.environ), cwd=tmp_path)
+
+    assert result.returncode == 1
+    assert "image.png: binary data, not text or HTML" in result.stderr
+    assert "broken.gz: a broken gzip file" in result.stderr
+    assert "Traceback" not in result.stderr
+    (record,) = [json.loads(line) for line in result.stdout.splitlines()]
+    expected = json.loads((ROOT / "tests/fixtures/pages/nextjs_jsonld.expected.json").read_text())
+    assert (record["file"], record["title"]) == ("page.html.gz", expected["title"])
+    assert record["published"] == expected["published"].replace("+00:00", "Z")
+    assert record["published"].endswith("Z")  # as the API writes times
+
+
+def test_aws_commands_without_the_stack_names_say_what_is_missing(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TECHFEED_")}
+    for command in (["crawl", "--aws", "--source", "toss"], ["retag", "--aws"]):
+        result = _techfeed(*command, env=env, cwd=tmp_path)
+        assert result.returncode == 1, command
+        assert "--aws needs TECHFEED_TABLE and TECHFEED_BUCKET" in result.stderr
+        assert "Traceback" not in result.stderr
+
+
+def test_a_handler_failing_on_its_event_answers_as_lambda_does(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    event = tmp_path / "empty.json"
+    event.write_text("{}")
+    result = _techfeed("invoke", "api", str(event), env=env, cwd=tmp_path)
+    assert result.returncode == 1
+    failure = json.loads(result.stdout)
+    assert failure["errorType"] == "KeyError" and "requestContext" in failure["errorMessage"]
+    assert failure["stackTrace"]
 
 
 @pytest.mark.parametrize(
@@ -414,11 +461,13 @@ def test_keywords_prints_one_json_line_per_file_and_reports_bad_files(tmp_path: 
             "cp949"
         )
     )
-    args = [str(text), "missing.txt", str(page)]
+    (tmp_path / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+    args = [str(text), "missing.txt", "logo.png", str(page)]
     result = _techfeed("keywords", *args, env=dict(os.environ), cwd=tmp_path)
 
     assert result.returncode == 1
     assert "missing.txt" in result.stderr and "Traceback" not in result.stderr
+    assert "logo.png: binary data, not text or HTML" in result.stderr
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert [line["file"] for line in lines] == [str(text), str(page)]
     assert all(set(line) == {"file", "keywords"} for line in lines)

@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gzip
+import io
 import json
 import logging
+import os
 import signal
 import sys
 import threading
+import traceback
 from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from techfeed.local import StackUnavailable
 from techfeed.models import CrawlResult, CrawlStatus, Source
 from techfeed.sources import SourcesError, load_sources
 
@@ -33,6 +39,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         status: int = args.func(args)
+    except BrokenPipeError:
+        # The reader left (`techfeed extract … | head`): stop quietly, as other tools do.
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except StackUnavailable as exc:
+        print(f"techfeed {args.command}: {exc}", file=sys.stderr)
+        return 1
     except (UsageError, SourcesError, OSError) as exc:
         print(f"techfeed {args.command}: {exc}", file=sys.stderr)
         return 2
@@ -224,25 +238,57 @@ def _interval(source: Source) -> str:
     return f"{minutes // 60}h{minutes % 60:02d}m" if minutes >= 60 else f"{minutes}m"
 
 
+class NotADocument(Exception):
+    """A file that is neither text nor HTML (an image, an archive): skipped with a message."""
+
+
+# A gzipped page is read whole, up to this much (a small archive can unpack to gigabytes).
+MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
+
+
+def _read_document(path: Path) -> str:
+    """A file's text, as the crawler decodes a page (BOM, <meta> charset or detection); a
+    gzipped file is unpacked first. Raises OSError, or NotADocument for binary data."""
+    from techfeed.fetch import decode_html
+
+    data = path.read_bytes()
+    if data.startswith(b"\x1f\x8b"):
+        try:
+            with gzip.open(io.BytesIO(data)) as unpacked:
+                data = unpacked.read(MAX_DOCUMENT_BYTES + 1)
+        except (OSError, EOFError) as exc:
+            raise NotADocument(f"a broken gzip file ({exc})") from None
+        if len(data) > MAX_DOCUMENT_BYTES:
+            raise NotADocument(f"unpacks to more than {MAX_DOCUMENT_BYTES >> 20} MiB")
+    text = decode_html(data, None)
+    # Text has no NUL and few undecodable bytes; images, archives and executables have both.
+    if "\x00" in text or text.count("\ufffd") > len(text) // 20:
+        raise NotADocument("binary data, not text or HTML")
+    return text
+
+
 def _cmd_extract(args: argparse.Namespace) -> int:
     from techfeed.extract import extract_article
-    from techfeed.fetch import decode_html
 
     status = 0
     for name in args.files:
         path = Path(name)
         try:
-            data = path.read_bytes()
+            html = _read_document(path)
         except OSError as exc:
             print(f"techfeed extract: {name}: {exc.strerror or exc}", file=sys.stderr)
             status = 1
             continue
-        body = extract_article(decode_html(data, None), args.url or path.resolve().as_uri())
+        except NotADocument as exc:
+            print(f"techfeed extract: {name}: {exc}", file=sys.stderr)
+            status = 1
+            continue
+        body = extract_article(html, args.url or path.resolve().as_uri())
         record = {
             "file": name,
             "title": body.title,
             "author": body.author,
-            "published": body.published_at.isoformat() if body.published_at else None,
+            "published": _iso_utc(body.published_at) if body.published_at else None,
             "text": body.text,
             "content_html": body.content_html,
             "summary": body.summary,
@@ -251,10 +297,14 @@ def _cmd_extract(args: argparse.Namespace) -> int:
     return status
 
 
+def _iso_utc(moment: datetime) -> str:
+    """ISO 8601 UTC to the second, as the API writes it: "2024-03-05T01:00:00Z"."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def _cmd_keywords(args: argparse.Namespace) -> int:
     from lxml.etree import LxmlError
 
-    from techfeed.fetch import decode_html
     from techfeed.keywords import KeywordExtractor
     from techfeed.plaintext import text_of
 
@@ -262,9 +312,13 @@ def _cmd_keywords(args: argparse.Namespace) -> int:
     status = 0
     for name in args.files:
         try:
-            title, text = text_of(decode_html(Path(name).read_bytes(), None))
+            title, text = text_of(_read_document(Path(name)))
         except OSError as exc:
             print(f"techfeed keywords: {name}: {exc.strerror or exc}", file=sys.stderr)
+            status = 1
+            continue
+        except NotADocument as exc:
+            print(f"techfeed keywords: {name}: {exc}", file=sys.stderr)
             status = 1
             continue
         except (ValueError, LxmlError) as exc:  # markup lxml cannot read at all
@@ -318,6 +372,15 @@ def _cmd_invoke(args: argparse.Namespace) -> int:
             result = invoke(args.function, event)
         except UnknownFunction as exc:
             raise UsageError(str(exc)) from None
+        except Exception as exc:  # the handler failed: answer as Lambda does, exit 1
+            logging.getLogger("techfeed.invoke").debug("handler failed", exc_info=True)
+            failure = {
+                "errorType": type(exc).__name__,
+                "errorMessage": str(exc),
+                "stackTrace": traceback.format_tb(exc.__traceback__),
+            }
+            print(json.dumps(failure, ensure_ascii=False, indent=2), file=sys.__stdout__)
+            return 1
     print(json.dumps(result, ensure_ascii=False, indent=2, default=str))
     return 0
 

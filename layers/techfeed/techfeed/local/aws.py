@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
+from techfeed.local import StackUnavailable
 from techfeed.local.journal import Journal, Request
 
 REGION = "ap-northeast-2"
@@ -50,7 +51,7 @@ _DYNAMODB_READS = frozenset(
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
-class StateDirBusy(RuntimeError):
+class StateDirBusy(StackUnavailable):
     """Another techfeed process owns the state directory."""
 
 

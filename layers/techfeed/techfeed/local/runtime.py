@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from techfeed.local import StackUnavailable
 from techfeed.models import CrawlResult, Source
 from techfeed.store import Store
 
@@ -26,6 +27,14 @@ def local_stack(state_dir: Path, *, aws: bool = False, own: bool = False) -> Ite
     otherwise a running `techfeed run` is reused, or an embedded AWS is started for the duration.
     """
     if aws:
+        missing = [
+            name for name in ("TECHFEED_TABLE", "TECHFEED_BUCKET") if not os.environ.get(name)
+        ]
+        if missing:
+            raise StackUnavailable(
+                f"--aws needs {' and '.join(missing)}: the deployed stack's TableName and "
+                "BucketName outputs (see docs/operations.md)"
+            )
         yield Store.from_env()
         return
     from techfeed.local.aws import local_aws
