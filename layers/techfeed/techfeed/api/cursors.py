@@ -66,6 +66,11 @@ def _b64(data: bytes) -> str:
 
 
 def _unb64(text: str) -> bytes:
+    """The bytes of unpadded base64url text written by _b64, and of no other spelling: a
+    changed last character that decodes to the same bytes is refused as any change is."""
     if not text.isascii():
         raise ValueError("not base64url")
-    return base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True)
+    data = base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True)
+    if _b64(data) != text:
+        raise ValueError("not the canonical base64url of its bytes")
+    return data
