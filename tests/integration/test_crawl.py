@@ -107,6 +107,11 @@ def test_good_sources_are_stored_whatever_the_bad_ones_do(
     assert first["euckr"].new == 1
     assert first["flaky"].new == 1
     assert first["truncated"].new == 2
+    # Its pages are gone (404): stored from the feed's descriptions, and the crawl says so.
+    note = first["truncated"].error
+    assert note is not None and "404" in note and "stored the feed's description" in note
+    assert store.load_state("truncated").last_error == note
+    assert first["good"].error is None
 
 
 @pytest.mark.parametrize(

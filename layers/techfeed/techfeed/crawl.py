@@ -173,6 +173,8 @@ def _store_entry(
                     outcome.retry_later = _is_transient(exc)
                     outcome.error = f"{entry.url}: {exc}"
                     return outcome
+                # Stored with the feed's text, and said: a refused or missing page shows.
+                outcome.error = f"{entry.url}: {exc} (stored the feed's description)"
                 body = _body_from_feed(entry)
             else:
                 outcome.page_fetched = True
