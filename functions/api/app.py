@@ -81,5 +81,7 @@ def openapi_json() -> Response[str]:
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    """Answer one API Gateway HTTP API (v2) event."""
-    return http.with_request_id(app.resolve(event, context), event)
+    """Answer one API Gateway HTTP API (v2) event; a HEAD is answered as its GET, bodiless."""
+    request, head = http.as_get(event)
+    response = http.with_request_id(app.resolve(request, context), event)
+    return http.without_body(response) if head else response

@@ -211,6 +211,26 @@ def test_a_source_crawled_but_not_in_the_registry_is_listed_and_filters(
     assert call(request("GET", "/articles", {"source": "never-crawled"}))["statusCode"] == 404
 
 
+def test_a_head_is_the_get_without_its_body(call: Call) -> None:
+    for path in ("/feed.xml", "/articles", "/health"):
+        get, head = call(request("GET", path)), call(request("HEAD", path))
+        assert (head["statusCode"], head["body"]) == (200, ""), path
+        assert head["headers"]["ETag"] == get["headers"]["ETag"] and get["body"], path
+        assert head["headers"]["Content-Type"] == get["headers"]["Content-Type"], path
+    private = call(request("HEAD", "/me/bookmarks"))  # no claims: no peek at anyone's list
+    assert (private["statusCode"], private["body"]) == (401, "")
+
+
+def test_a_method_a_path_does_not_serve_is_a_405_naming_those_it_does(call: Call) -> None:
+    response = call(request("POST", "/articles"))
+    assert response["statusCode"] == 405
+    assert response["headers"]["Allow"] == "GET, HEAD"
+    assert body(response)["error"]["code"] == "method_not_allowed"
+    bookmark = call(request("POST", f"/me/bookmarks/{SAMPLE_ID}", sub="alice"))
+    assert bookmark["headers"]["Allow"] == "GET, HEAD, PUT, DELETE"
+    assert call(request("POST", "/nowhere"))["statusCode"] == 404
+
+
 def test_a_current_etag_is_a_304_and_a_stale_one_is_not(call: Call) -> None:
     first = call(request("GET", "/articles"))
     etag = first["headers"]["ETag"]
@@ -298,7 +318,7 @@ def test_a_cursor_of_another_users_bookmarks_is_refused(call: Call) -> None:
         ("GET", "/articles/not-an-id", None, 422, "validation_error"),
         ("GET", "/articles/ffffffffffffffff", None, 404, "not_found"),
         ("GET", "/nothing/here", None, 404, "not_found"),
-        ("POST", "/articles", None, 404, "not_found"),
+        ("POST", "/articles", None, 405, "method_not_allowed"),
         ("GET", "/feed.xml", {"limit": "-1"}, 422, "validation_error"),
         ("GET", "/keywords", {"limit": "1000"}, 422, "validation_error"),
     ],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any
@@ -100,9 +101,21 @@ def install(app: APIGatewayHttpResolver, cache_max_age: int) -> None:
             return error_response(400, "bad_request", "the body is not valid JSON")
         return error_response(422, "validation_error", _describe(problems))
 
+    routes: list[tuple[re.Pattern[str], list[str]]] = []
+
     @app.not_found
     def _no_route(_: NotFoundError) -> Response[str]:
         event = app.current_event
+        if not routes:  # built once, from the document the routes declare
+            routes.extend(_route_table(app))
+        allowed = next((methods for rule, methods in routes if rule.fullmatch(event.path)), None)
+        if allowed:
+            return error_response(
+                405,
+                "method_not_allowed",
+                f"{event.http_method} is not served on {event.path}; use {', '.join(allowed)}",
+                {"Allow": ", ".join(allowed)},
+            )
         return error_response(404, "not_found", f"no route {event.http_method} {event.path}")
 
     @app.exception_handler(Exception)  # type: ignore[untyped-decorator]
@@ -116,6 +129,33 @@ def install(app: APIGatewayHttpResolver, cache_max_age: int) -> None:
         return _conditional_get(app, next_middleware, max_age=cache_max_age)
 
     app.use([conditional_get])
+
+
+def _route_table(app: APIGatewayHttpResolver) -> list[tuple[re.Pattern[str], list[str]]]:
+    """Each documented path as a pattern, with the methods it answers (HEAD wherever GET)."""
+    table = []
+    for path, operations in app.get_openapi_schema().paths.items():
+        methods = [m.upper() for m in ("get", "put", "delete", "post") if getattr(operations, m)]
+        if "GET" in methods:
+            methods.insert(1, "HEAD")
+        pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(path))
+        table.append((re.compile(pattern), methods))
+    return table
+
+
+def as_get(event: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """A HEAD request as the GET it asks the headers of, and whether it was a HEAD."""
+    context = event.get("requestContext") or {}
+    method = (context.get("http") or {}).get("method")
+    if method != "HEAD":
+        return event, False
+    context = {**context, "http": {**context["http"], "method": "GET"}}
+    return {**event, "requestContext": context}, True
+
+
+def without_body(response: dict[str, Any]) -> dict[str, Any]:
+    """A HEAD's answer: the GET's status and headers, no body."""
+    return {**response, "body": "", "isBase64Encoded": False}
 
 
 def _describe(problems: Sequence[Any]) -> str:
