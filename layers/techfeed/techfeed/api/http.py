@@ -134,7 +134,7 @@ def install(app: APIGatewayHttpResolver, cache_max_age: int) -> None:
 def _route_table(app: APIGatewayHttpResolver) -> list[tuple[re.Pattern[str], list[str]]]:
     """Each documented path as a pattern, with the methods it answers (HEAD wherever GET)."""
     table = []
-    for path, operations in app.get_openapi_schema().paths.items():
+    for path, operations in (app.get_openapi_schema().paths or {}).items():
         methods = [m.upper() for m in ("get", "put", "delete", "post") if getattr(operations, m)]
         if "GET" in methods:
             methods.insert(1, "HEAD")
