@@ -765,3 +765,15 @@ def test_an_article_after_an_early_end_of_page_is_read_as_browsers_read_it() -> 
 
     assert text.count("정산 지연이 사라졌습니다.") == 8
     assert "블로그" not in text
+
+
+def test_a_plain_text_description_becomes_paragraphs() -> None:
+    """A feed whose description is plain text: the reader view still gets HTML, escaped."""
+    body = article_from_content("첫 문단입니다.\n\n둘째 문단 <b 태그 아님 & 기호\n둘째 줄", URL)
+
+    assert body.content_html == (
+        "<p>첫 문단입니다.</p><p>둘째 문단 &lt;b 태그 아님 &amp; 기호<br>둘째 줄</p>"
+    )
+    assert " ".join(body.text.split()) == "첫 문단입니다. 둘째 문단 <b 태그 아님 & 기호 둘째 줄"
+    # Markup is left to the sanitizer as before.
+    assert article_from_content("<p>a &amp; b</p>", URL).content_html == "<p>a &amp; b</p>"

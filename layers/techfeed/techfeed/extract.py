@@ -84,6 +84,8 @@ _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff]")
 _SPACE = re.compile(r"\s+")
 _BLANK_LINES = re.compile(r"\n{2,}")
+# A tag or an entity: the text is markup, not plain text to be wrapped in paragraphs.
+_MARKUP = re.compile(r"</?[A-Za-z][^>]*>|&(?:#\d+|#x[0-9A-Fa-f]+|[A-Za-z]+);")
 _SENTENCE_END = re.compile(r"[.!?。！？…]+[\"'”’)\]」』]*(?=\s|$)")
 
 
@@ -148,6 +150,8 @@ def article_from_content(
     image: str | None = None,
 ) -> ArticleBody:
     """Build the body from a feed entry that carries the whole article (no content search)."""
+    if content_html.strip() and not _MARKUP.search(content_html):
+        content_html = _paragraphs(content_html)  # a plain-text description
     clean = sanitize_html(content_html, url) if content_html.strip() else ""
     root = _parse_fragment(clean) if clean else None
     text = _visible_text(root) if root is not None else ""
@@ -170,6 +174,16 @@ def summary_of(title: str, content_html: str) -> str:
     sentences, else its first ones ("" without a body)."""
     text = text_of(content_html)[1] if content_html else ""
     return summarize_extractive(title, text) or summarize(text)
+
+
+def _paragraphs(text: str) -> str:
+    """Plain text as HTML: a paragraph per blank-line-separated block, its line breaks kept."""
+    blocks = (b.strip() for b in _BLANK_LINES.split(text.replace("\r\n", "\n")))
+    return "".join(
+        "<p>" + "<br>".join(htmllib.escape(line) for line in block.splitlines()) + "</p>"
+        for block in blocks
+        if block
+    )
 
 
 def _parse_page(html: str) -> Any:
