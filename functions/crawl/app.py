@@ -75,9 +75,10 @@ def dispatch(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
 
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
-@metrics.log_metrics
 def crawl(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    """Crawl the sources of an SQS batch (partial batch failures) or a direct {"source": id}."""
+    """Crawl the sources of an SQS batch (partial batch failures) or a direct {"source": id}.
+
+    Its figures are per source (`_emit`), so the handler itself publishes none."""
     if "source" in event:
         return _crawl_one(str(event["source"]))
     response = process_partial_response(
