@@ -306,6 +306,17 @@ def test_title_prefers_the_visible_heading(head: str, body: str, expected: str) 
             "<h1>스프링 배치로 정산 시스템 만들기</h1>",
             "스프링 배치로 정산 시스템 만들기",
         ),
+        # Full-width ASCII from a CJK input method is plain ASCII.
+        (
+            "<title>How Does Robot Vacuum Mapping Work？</title>",
+            "<h1>How Does Robot Vacuum Mapping Work？</h1>",
+            "How Does Robot Vacuum Mapping Work?",
+        ),
+        (
+            "",
+            "<h1>Ｋａｆｋａ　컨슈머（Consumer） 튜닝！</h1>",
+            "Kafka 컨슈머(Consumer) 튜닝!",
+        ),
         # ... but a colon that the metadata has too is the title's own.
         (
             '<meta property="og:title" content="Kafka: The Definitive Guide to Consumers">',

@@ -141,7 +141,7 @@ def page_metadata(page: Any, url: str) -> PageMeta:
     metas = _meta_map(page)
     ld = _json_ld(page)
     return PageMeta(
-        title=_without_subtitle(_title(page, metas, ld)),
+        title=_halfwidth(_without_subtitle(_title(page, metas, ld))),
         author=_author(page, metas, ld),
         published_at=_published_at(page, metas, ld, url),
         image=_first(metas, "og:image", "twitter:image", "twitter:image:src"),
@@ -296,6 +296,15 @@ def _agreement(heading: str, declared: list[str]) -> float:
         if (other := set(_WORD.findall(value.casefold())))
     )
     return max(scores, default=0.0)
+
+
+# Full-width forms of ASCII ("？", "（", "Ａ") typed by a CJK input method, and its wide space.
+_HALFWIDTH = {**{code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}, 0x3000: 0x20}
+
+
+def _halfwidth(title: str | None) -> str | None:
+    """A title with full-width ASCII as plain ASCII: "Work？" reads "Work?" in any font."""
+    return title.translate(_HALFWIDTH) if title else title
 
 
 def _clean(text: str) -> str:
