@@ -170,6 +170,17 @@ def test_a_counted_english_phrase_is_not_a_keyword(extractor):
     assert not [name for name in got if name.split()[0] in {"four", "ten"}], got
 
 
+def test_a_word_of_when_is_never_part_of_a_keyword(extractor):
+    title = "화요일 슬로 쿼리 리뷰"
+    text = (
+        "매주 화요일 슬로 쿼리 리뷰를 합니다. 금요일 저녁 배포를 없앴습니다. 화요일 슬로 쿼리 리뷰에서 "
+        "인덱스를 고칩니다. 금요일 저녁 배포 대신 오전 배포를 합니다. 슬로 쿼리 리뷰는 30분입니다."
+    )
+    got = names(extractor, title, text)
+    assert any("슬로 쿼리" in name for name in got), got
+    assert not [n for n in got if {"화요일", "금요일", "저녁", "오전"} & set(n.split())], got
+
+
 def test_title_weighs_more_than_body(extractor):
     text = "Redis를 씁니다. Kafka를 씁니다."
     assert names(extractor, "Kafka 이야기", text)[0] == "Kafka"

@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from techfeed.stopwords import STOP_WORDS_EN, STORY_NOUNS, is_stop_word, word_set
+from techfeed.stopwords import STOP_WORDS_EN, STORY_NOUNS, TIME_NOUNS, is_stop_word, word_set
 from techfeed.summaries import SENTENCE_END
 from techfeed.taxonomy import GAP, HANGUL, Taxonomy, alias_key, is_hangul, load_taxonomy
 
@@ -268,23 +268,23 @@ class _Unit:
 # `bench/keywords_fit.py`, which prints this table. A keyword's score is the model's probability
 # that a reader would choose it.
 RANKER = {
-    "bias": -4.283,
-    "acronym": -0.117,
+    "bias": -4.28,
+    "acronym": -0.116,
     "body": 0.631,
-    "chosen": 1.305,
-    "curated": -0.945,
-    "english": 1.183,
-    "evidence": 1.769,
-    "extends": -1.957,
+    "chosen": 1.306,
+    "curated": -0.944,
+    "english": 1.181,
+    "evidence": 1.767,
+    "extends": -1.958,
     "general": -0.137,
-    "implied": -0.572,
-    "inside": -0.543,
+    "implied": -0.571,
+    "inside": -0.544,
     "members": 1.359,
-    "once": -0.139,
-    "passing": -2.092,
-    "three_words": -0.375,
-    "title": 1.326,
-    "two_words": 0.325,
+    "once": -0.138,
+    "passing": -2.09,
+    "three_words": -0.373,
+    "title": 1.328,
+    "two_words": 0.326,
 }
 # Past MIN_KEYWORDS, a candidate less likely than this to be chosen is not shown.
 MIN_PROBABILITY = 0.1
@@ -588,10 +588,11 @@ class KeywordExtractor:
                 if unit.canonical is not None:
                     yield unit
                     yield from _named_on(sentence, run, i)
-            # n-grams of other nouns never span a taxonomy match: names built on one are above
+            # n-grams of other nouns never span a taxonomy match (names built on one are above)
+            # nor a word of when ("화요일 슬로 쿼리" holds 슬로 쿼리, not "화요일 슬로")
             pieces: list[list[_Unit]] = [[]]
             for unit in run:
-                if unit.canonical is not None:
+                if unit.canonical is not None or unit.text in TIME_NOUNS:
                     pieces.append([])
                 else:
                     pieces[-1].append(unit)

@@ -58,12 +58,20 @@ STORY_NOUNS = word_set(
     "도입기 적용기 구축기 개발기 전환기 개선기 구성기 운영기 도전기 삽질기 정복기 이야기 회고록"
 )
 
+# Words of when ("금요일 저녁", "화요일"): never a topic, and never part of a compound either.
+# Not 야간, 새벽 or 주간: "야간 배치" and "새벽 배송" are things a post can be about.
+TIME_NOUNS = word_set(
+    "월요일 화요일 수요일 목요일 금요일 토요일 일요일 주말 평일 오전 오후 아침 저녁 점심 어제 내일 "
+    "올해 작년 내년 지난해 지난달 이번달 다음달 지난주 이번주 다음주 연말 연초"
+)
+
 
 def is_stop_word(word: str) -> bool:
     """Whether a word is never a topic alone: a stop word, a kind of post, a bare number."""
     return (
         word in STOP_WORDS_KO
         or word in STORY_NOUNS
+        or word in TIME_NOUNS
         or word.casefold() in STOP_WORDS_EN
         or word.isdigit()
     )
