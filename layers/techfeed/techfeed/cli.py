@@ -267,6 +267,11 @@ def _read_document(path: Path) -> str:
     return text
 
 
+def _reason(error: Exception) -> str:
+    """Why a file was skipped, in a few words ("No such file or directory")."""
+    return getattr(error, "strerror", None) or str(error)
+
+
 def _cmd_extract(args: argparse.Namespace) -> int:
     from techfeed.extract import extract_article
 
@@ -275,12 +280,8 @@ def _cmd_extract(args: argparse.Namespace) -> int:
         path = Path(name)
         try:
             html = _read_document(path)
-        except OSError as exc:
-            print(f"techfeed extract: {name}: {exc.strerror or exc}", file=sys.stderr)
-            status = 1
-            continue
-        except NotADocument as exc:
-            print(f"techfeed extract: {name}: {exc}", file=sys.stderr)
+        except (OSError, NotADocument) as exc:
+            print(f"techfeed extract: {name}: {_reason(exc)}", file=sys.stderr)
             status = 1
             continue
         body = extract_article(html, args.url or path.resolve().as_uri())
@@ -313,12 +314,8 @@ def _cmd_keywords(args: argparse.Namespace) -> int:
     for name in args.files:
         try:
             title, text = text_of(_read_document(Path(name)))
-        except OSError as exc:
-            print(f"techfeed keywords: {name}: {exc.strerror or exc}", file=sys.stderr)
-            status = 1
-            continue
-        except NotADocument as exc:
-            print(f"techfeed keywords: {name}: {exc}", file=sys.stderr)
+        except (OSError, NotADocument) as exc:
+            print(f"techfeed keywords: {name}: {_reason(exc)}", file=sys.stderr)
             status = 1
             continue
         except (ValueError, LxmlError) as exc:  # markup lxml cannot read at all
