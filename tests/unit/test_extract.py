@@ -317,6 +317,18 @@ def test_title_prefers_the_visible_heading(head: str, body: str, expected: str) 
             "<h1>Ｋａｆｋａ　컨슈머（Consumer） 튜닝！</h1>",
             "Kafka 컨슈머(Consumer) 튜닝!",
         ),
+        # A "?" inside the heading where the page's encoding lost a character: the metadata's
+        # title, the same but for those characters, writes it.
+        (
+            '<meta property="og:title" content="Event Planning: Beginner’s Guide">',
+            "<h1>Event Planning? Beginner? Guide</h1>",
+            "Event Planning: Beginner’s Guide",
+        ),
+        (
+            '<meta property="og:title" content="Is It Worth It? Our Take">',
+            "<h1>Is It Worth It? Our Take</h1>",
+            "Is It Worth It? Our Take",
+        ),
         # ... but a colon that the metadata has too is the title's own.
         (
             '<meta property="og:title" content="Kafka: The Definitive Guide to Consumers">',

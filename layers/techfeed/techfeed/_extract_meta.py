@@ -236,8 +236,20 @@ def _site_names(declared: list[str], site_name: str | None) -> set[str]:
 def _as_title(heading: str, declared: list[str], sites: set[str]) -> str:
     """A heading chosen as the title, as the article names itself: no section label, no
     trailing site name, capitalized as the page writes it."""
-    heading = _before_site_name(heading, sites, _MIN_TITLE) or heading
+    heading = _unmasked(_before_site_name(heading, sites, _MIN_TITLE) or heading, declared)
     return _cased(_unlabelled(heading, declared), declared)
+
+
+def _unmasked(heading: str, declared: list[str]) -> str:
+    """A heading whose page lost characters to its encoding ("Planning? Beginner? Guide": a
+    "?" inside the title where a character could not be written) as the metadata writes it,
+    when the metadata's title is the same but for those characters."""
+    if "?" not in heading.rstrip("?"):
+        return heading
+    # Each "?" stands for a mark, perhaps with the letter after it ("'s" -> "?").
+    pattern = "".join(r"[^\w\s]\w?" if ch == "?" else re.escape(ch) for ch in heading)
+    parts = [part for value in declared for part in (value, *_SEPARATOR.split(value))]
+    return next((p for p in parts if re.fullmatch(pattern, p, re.IGNORECASE)), heading)
 
 
 def _before_site_name(title: str, sites: set[str], shortest: int) -> str | None:
