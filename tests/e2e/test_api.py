@@ -207,6 +207,10 @@ def test_feeds_parse_back(stack: dict[str, Any], client: httpx.Client) -> None:
         assert not parsed.bozo and parsed.version == version
         assert len(parsed.entries) == 3
         assert all(entry.link.startswith("https://toss.tech/article/") for entry in parsed.entries)
+        # A feed reader's HEAD: the same headers over HTTP, no body.
+        head = client.head(path, params={"source": "toss", "limit": 3})
+        assert (head.status_code, head.content) == (200, b"")
+        assert head.headers["ETag"] == response.headers["ETag"]
     document = client.get("/feed.json", params={"source": "toss", "limit": 3})
     assert document.headers["Content-Type"].startswith("application/feed+json")
     jsonschema.validate(document.json(), JSON_FEED_SCHEMA)
