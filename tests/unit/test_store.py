@@ -14,10 +14,10 @@ from moto import mock_aws
 from pynamodb.connection.base import Connection
 from pynamodb.transactions import TransactWrite
 
-from techfeed.models import Article, CrawlStatus, SourceState
+from techfeed.models import Article, CrawlStatus, SourceState, to_iso
 from techfeed.store import Store
 from techfeed.store.blobs import Blobs
-from techfeed.store.models import ArticleModel, SourceStateModel, from_iso, to_iso
+from techfeed.store.models import ArticleModel, SourceStateModel, from_iso
 from techfeed.store.schema import TABLE_DEFINITION, ensure_bucket, ensure_table
 
 REGION = "ap-northeast-2"

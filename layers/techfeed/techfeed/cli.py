@@ -16,12 +16,11 @@ import traceback
 from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
 from techfeed.local import StackUnavailable
-from techfeed.models import CrawlResult, CrawlStatus, Source
+from techfeed.models import CrawlResult, CrawlStatus, Source, to_iso
 from techfeed.sources import SourcesError, load_sources
 
 
@@ -289,18 +288,13 @@ def _cmd_extract(args: argparse.Namespace) -> int:
             "file": name,
             "title": body.title,
             "author": body.author,
-            "published": _iso_utc(body.published_at) if body.published_at else None,
+            "published": to_iso(body.published_at) if body.published_at else None,
             "text": body.text,
             "content_html": body.content_html,
             "summary": body.summary,
         }
         print(json.dumps(record, ensure_ascii=False))
     return status
-
-
-def _iso_utc(moment: datetime) -> str:
-    """ISO 8601 UTC to the second, as the API writes it: "2024-03-05T01:00:00Z"."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _cmd_keywords(args: argparse.Namespace) -> int:

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Generic, Literal, TypeVar
 
 T = TypeVar("T")
 
 FullContent = Literal["auto", "always", "never"]
+
+
+def to_iso(value: datetime) -> str:
+    """Format an aware datetime as ISO 8601 UTC to the second, e.g. "2024-03-05T01:00:00Z"."""
+    if value.tzinfo is None:
+        raise ValueError(f"naive datetime {value!r}: techfeed stores only aware datetimes")
+    # Whole seconds and a fixed width keep the string sortable, which the GSI sort keys rely on.
+    return value.astimezone(UTC).replace(microsecond=0, tzinfo=None).isoformat() + "Z"
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,7 @@ from email.utils import format_datetime
 from typing import Literal
 from xml.etree import ElementTree as ET
 
-from techfeed.models import Article
-from techfeed.store.models import to_iso
+from techfeed.models import Article, to_iso
 
 FeedFormat = Literal["rss", "atom", "json"]
 

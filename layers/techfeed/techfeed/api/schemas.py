@@ -10,8 +10,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from techfeed.models import Article, Bookmark, KeywordCount, Source, SourceState
-from techfeed.store.models import to_iso, to_iso_ms
+from techfeed.models import Article, Bookmark, KeywordCount, Source, SourceState, to_iso
+from techfeed.store.models import to_iso_ms
 
 _CURSOR = Field(
     description="Pass as `cursor` to get the next page; null on the last page.",

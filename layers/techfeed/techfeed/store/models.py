@@ -14,6 +14,7 @@ from pynamodb.constants import STRING
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
+from techfeed.models import to_iso
 from techfeed.store.schema import FEED_INDEX, SOURCE_INDEX
 
 FEED_PK = "FEED"
@@ -24,14 +25,6 @@ SOURCES_PK = "SOURCES"
 STATS_PK = "STATS"
 DOCUMENTS_SK = "DOCUMENTS"
 DF_SK = "DF"
-
-
-def to_iso(value: datetime) -> str:
-    """Format an aware datetime as ISO 8601 UTC to the second, e.g. "2024-03-05T01:00:00Z"."""
-    if value.tzinfo is None:
-        raise ValueError(f"naive datetime {value!r}: techfeed stores only aware datetimes")
-    # Whole seconds and a fixed width keep the string sortable, which the GSI sort keys rely on.
-    return value.astimezone(UTC).replace(microsecond=0, tzinfo=None).isoformat() + "Z"
 
 
 def to_iso_ms(value: datetime) -> str:
