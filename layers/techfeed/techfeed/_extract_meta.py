@@ -248,7 +248,7 @@ def _unmasked(heading: str, declared: list[str]) -> str:
         return heading
     # Each "?" stands for a mark, perhaps with the letter after it ("'s" -> "?").
     pattern = "".join(r"[^\w\s]\w?" if ch == "?" else re.escape(ch) for ch in heading)
-    parts = [part for value in declared for part in (value, *_SEPARATOR.split(value))]
+    parts = _declared_parts(declared)
     return next((p for p in parts if re.fullmatch(pattern, p, re.IGNORECASE)), heading)
 
 
@@ -279,7 +279,7 @@ def _cased(heading: str, declared: list[str]) -> str:
     them) is the title as written.
     """
     folded = heading.casefold()
-    parts = [part for value in declared for part in (value, *_SEPARATOR.split(value))]
+    parts = _declared_parts(declared)
     spellings = [part for part in parts if part.casefold() == folded and part != part.upper()]
     capitals = heading == heading.upper() != heading.lower()  # Hangul has no capitals
     if capitals and heading not in parts and not spellings:
@@ -291,6 +291,11 @@ def _cased(heading: str, declared: list[str]) -> str:
             return close
     candidates = spellings if capitals else [heading, *spellings]
     return max(candidates, key=_capitals, default=heading)
+
+
+def _declared_parts(declared: list[str]) -> list[str]:
+    """The declared titles, and each one's parts between separators ("Title | Site")."""
+    return [part for value in declared for part in (value, *_SEPARATOR.split(value))]
 
 
 def _capitals(text: str) -> int:
