@@ -211,6 +211,13 @@ def test_feeds_parse_back(stack: dict[str, Any], client: httpx.Client) -> None:
         head = client.head(path, params={"source": "toss", "limit": 3})
         assert (head.status_code, head.content) == (200, b"")
         assert head.headers["ETag"] == response.headers["ETag"]
+        assert head.headers["Content-Length"] == str(len(response.content)) != "0"
+        unchanged = client.head(
+            path,
+            params={"source": "toss", "limit": 3},
+            headers={"If-None-Match": response.headers["ETag"]},
+        )
+        assert unchanged.status_code == 304 and "Content-Length" not in unchanged.headers
     document = client.get("/feed.json", params={"source": "toss", "limit": 3})
     assert document.headers["Content-Type"].startswith("application/feed+json")
     jsonschema.validate(document.json(), JSON_FEED_SCHEMA)

@@ -217,6 +217,7 @@ def test_a_head_is_the_get_without_its_body(call: Call) -> None:
         assert (head["statusCode"], head["body"]) == (200, ""), path
         assert head["headers"]["ETag"] == get["headers"]["ETag"] and get["body"], path
         assert head["headers"]["Content-Type"] == get["headers"]["Content-Type"], path
+        assert head["headers"]["Content-Length"] == str(len(get["body"].encode())), path
     private = call(request("HEAD", "/me/bookmarks"))  # no claims: no peek at anyone's list
     assert (private["statusCode"], private["body"]) == (401, "")
 

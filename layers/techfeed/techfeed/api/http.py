@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import logging
@@ -154,8 +155,16 @@ def as_get(event: dict[str, Any]) -> tuple[dict[str, Any], bool]:
 
 
 def without_body(response: dict[str, Any]) -> dict[str, Any]:
-    """A HEAD's answer: the GET's status and headers, no body."""
-    return {**response, "body": "", "isBase64Encoded": False}
+    """A HEAD's answer: the GET's status and headers, with the Content-Length of the body it
+    leaves out (a 304 has none to announce)."""
+    body = response.get("body") or ""
+    headers = dict(response.get("headers") or {})
+    if response.get("statusCode") not in (204, 304):
+        size = (
+            len(base64.b64decode(body)) if response.get("isBase64Encoded") else len(body.encode())
+        )
+        headers["Content-Length"] = str(size)
+    return {**response, "headers": headers, "body": "", "isBase64Encoded": False}
 
 
 def _describe(problems: Sequence[Any]) -> str:
