@@ -800,3 +800,31 @@ def test_a_plain_text_description_becomes_paragraphs() -> None:
     assert " ".join(body.text.split()) == "첫 문단입니다. 둘째 문단 <b 태그 아님 & 기호 둘째 줄"
     # Markup is left to the sanitizer as before.
     assert article_from_content("<p>a &amp; b</p>", URL).content_html == "<p>a &amp; b</p>"
+
+
+def test_a_collapsed_section_a_reader_opens_is_read_and_other_hidden_text_is_not() -> None:
+    answer = (
+        "롤백은 배포 파이프라인의 버튼 하나로 끝납니다. 이전 이미지 태그를 다시 적용하기 때문입니다. "
+        * 2
+    )
+    accordion = (
+        "<div><a role='button' aria-controls='faq-1'>1. 롤백은 어떻게 하나요?</a>"
+        f"<div id='faq-1' role='region' style='display:none'><p>{answer}</p></div>"
+        "<button aria-expanded='false' aria-controls='specs'>사양 보기</button>"
+        "<div id='specs' hidden><p>사양을 불러오는 중…</p></div></div>"
+    )
+    menu = (
+        "<nav><button aria-expanded='false' aria-controls='menu'>메뉴</button>"
+        "<div id='menu' style='display:none'><p>"
+        + "회사 소개와 채용 안내, 그리고 블로그의 다른 글 목록을 모두 모아 둔 메뉴입니다. " * 2
+        + "</p></div></nav>"
+    )
+    stray = "<p style='display: none'>" + "검색 엔진에만 보이는 숨은 문단입니다. " * 4 + "</p>"
+    html = _page(body=accordion + stray).replace("<body>", "<body>" + menu)
+
+    text = extract_article(html, URL).text
+
+    assert "롤백은 배포 파이프라인의 버튼 하나로 끝납니다." in text
+    assert "사양을 불러오는 중" not in text  # a placeholder a script fills
+    assert "회사 소개와 채용 안내" not in text  # a menu's panel is navigation
+    assert "검색 엔진에만 보이는" not in text

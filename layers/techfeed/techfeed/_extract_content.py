@@ -58,6 +58,12 @@ _NOTICE_TAGS = frozenset({"p", "div", "small", "address", "li"})
 # Characters outside its link that make a list item say something ("Official website: …").
 _SAID = 10
 _HIDDEN = etree.XPath(".//*[@hidden or @aria-hidden or @style]")
+_TOGGLES = etree.XPath(
+    ".//*[@aria-controls][@aria-expanded or self::button or @role='button' or self::summary]"
+)
+_MENU_TAGS = frozenset({"nav", "header", "footer", "menu"})
+# A collapsed panel with less text than this is a placeholder a script fills ("Loading…").
+_PANEL_TEXT = 80
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 # Whole class names of content hidden on every screen (frameworks' utility classes); any other
 # display class beside one (e.g. Tailwind's `hidden md:block`) makes it responsive instead.
@@ -161,19 +167,42 @@ def _is_semantic(el: Any) -> bool:
 
 
 def _drop_noise(body: Any) -> None:
+    panels = _disclosed(body)
     doomed = [el for el in body.iter(*_NOISE_TAGS)]
     doomed += [el for el in body.iter(*_CONTROL_TAGS) if len(el.text_content()) < _CONTROL_TEXT]
     doomed += [el for el in body.iter(etree.Comment, etree.ProcessingInstruction)]
     doomed += [
         el
         for el in _HIDDEN(body)
-        # React streams server-rendered parts as hidden children of <body>, shown by script.
-        if ("hidden" in el.attrib and el.getparent() is not body)
-        or el.get("aria-hidden") == "true"
-        or _HIDDEN_STYLE.search(el.get("style") or "")
+        if not (el.get("id") in panels and len(el.text_content().strip()) >= _PANEL_TEXT)
+        and (
+            # React streams server-rendered parts as hidden children of <body>, shown by script.
+            ("hidden" in el.attrib and el.getparent() is not body)
+            or el.get("aria-hidden") == "true"
+            or _HIDDEN_STYLE.search(el.get("style") or "")
+        )
     ]
     for el in doomed:
         _remove(el)
+
+
+def _disclosed(body: Any) -> set[str]:
+    """Ids of collapsed panels a reader opens in place: an accordion's sections, a "show more"
+    (named by the aria-controls of a button or of a toggle that says whether it is expanded).
+    A reader view shows them open."""
+    return {
+        name
+        for toggle in _TOGGLES(body)
+        if toggle.tag not in _MENU_TAGS and not _in_menu(toggle)
+        for name in (toggle.get("aria-controls") or "").split()
+    }
+
+
+def _in_menu(el: Any) -> bool:
+    """Whether el sits in navigation: a menu's toggles open more links, not more article."""
+    return any(
+        a.tag in _MENU_TAGS or a.get("role") in ("navigation", "menu") for a in el.iterancestors()
+    )
 
 
 def _hidden_by_class(value: str) -> bool:
