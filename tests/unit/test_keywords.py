@@ -679,6 +679,31 @@ def test_terms_then_keywords_of_one_article_tokenize_it_once(extractor, monkeypa
     terms = extractor.weighted_terms(title, text)
     got = names(extractor, title, text, document_frequency={t.key: 1 for t in terms}, documents=9)
     assert "Kafka" in got
-    assert len(calls) == 3  # the title and two paragraphs, once each
+    # the title and two paragraphs once each, and the whole article once (for unknown words);
+    # any other call reads one word alone
+    reads = [title, "Kafka를 도입했습니다.", "Redis는 그대로 둡니다.", f"{title}\n\n{text}"]
+    assert [calls.count(r) for r in reads] == [1, 1, 1, 1]
     extractor.terms("다른 글", text)
-    assert len(calls) == 6  # another article is read afresh
+    assert [calls.count(r) for r in reads[1:3]] == [2, 2]  # another article is read afresh
+
+
+def test_a_word_kiwi_does_not_know_that_the_article_repeats_is_one_noun(extractor):
+    # Sentence by sentence Kiwi reads the loanword 백필 (backfill) as 백 (a hundred) + 필 (a
+    # counter) and 샤딩 as 샤 + an adverb: neither was a candidate. Read over the whole article,
+    # each is a noun.
+    title = "일 배치 백필을 안전하게 만든 방법"
+    text = (
+        "저희 팀은 백필을 한 달에 여러 번 합니다. 백필 결과는 스테이징 테이블에 먼저 씁니다.\n\n"
+        "자원 경쟁은 백필 전용 큐로 풀었습니다. 샤딩을 도입한 뒤에는 샤딩 키마다 백필을 나눴고, "
+        "샤딩 덕분에 한 번에 도는 양이 줄었습니다."
+    )
+    got = names(extractor, title, text)
+    assert "백필" in got and "샤딩" in got
+    assert not {"백", "필", "샤"} & {w for name in got for w in name.split()}
+
+
+def test_a_word_and_its_particle_or_ending_is_not_an_unknown_noun(extractor):
+    # the whole-article reading glues a noun it knows to its particle or copula
+    text = "플러그인인 경우가 많습니다. 플러그인을 씁니다. 플러그인인 모듈은 컨슈머가 읽습니다. 컨슈머가 느립니다."
+    unknown = extractor._unknown_nouns(text)
+    assert "플러그인인" not in unknown and "컨슈머가" not in unknown

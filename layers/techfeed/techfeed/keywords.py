@@ -114,8 +114,9 @@ _BACKGROUND = re.compile(
     re.IGNORECASE,
 )
 _MAX_REMEMBERED_WORDS = 50_000
-# Nouns that relate what comes before them ("A와 B 사이", "3초 이상", "EKS 위"): never a compound's end.
-_RELATIONAL = word_set("사이 이상 이하 미만 초과 동안 대비 위 아래 기준")
+# Nouns that relate what comes before them ("A와 B 사이", "3초 이상", "EKS 위") or make it a
+# modifier of what follows ("예측 기반 오토스케일링", "백필 전용 큐"): never a compound's end.
+_RELATIONAL = word_set("사이 이상 이하 미만 초과 동안 대비 위 아래 기준 기반 관련 전용 중심")
 # Last syllables of the particles Kiwi sometimes leaves on a noun it does not know (서버의).
 _PARTICLE_ENDS = frozenset("의을를은는이가에와과로도")
 # What an English word hyphenated to a term says of it ("Kafka-based", "cloud-native").
@@ -181,8 +182,10 @@ class ReaderChoices:
         if key not in self.offered:
             key = next((k for k in spellings if k in self.offered), key)
         offered_out, chosen_out = self.held_out
-        seen = self.offered.get(key, 0) - (key in offered_out)
-        picked = self.chosen.get(key, 0) - (key in chosen_out)
+        # the held-out article is subtracted only from counts that hold it (counted before the
+        # candidates changed, they may not)
+        seen = max(self.offered.get(key, 0) - (key in offered_out), 0)
+        picked = min(max(self.chosen.get(key, 0) - (key in chosen_out), 0), seen)
         p = (picked + CHOICE_SMOOTHING * self.rate) / (seen + CHOICE_SMOOTHING)
         return math.log(p / (1 - p))
 
@@ -268,23 +271,23 @@ class _Unit:
 # `bench/keywords_fit.py`, which prints this table. A keyword's score is the model's probability
 # that a reader would choose it.
 RANKER = {
-    "bias": -4.28,
-    "acronym": -0.116,
-    "body": 0.631,
-    "chosen": 1.306,
-    "curated": -0.944,
-    "english": 1.181,
-    "evidence": 1.767,
+    "bias": -4.262,
+    "acronym": -0.113,
+    "body": 0.634,
+    "chosen": 1.314,
+    "curated": -0.961,
+    "english": 1.161,
+    "evidence": 1.772,
     "extends": -1.958,
-    "general": -0.137,
-    "implied": -0.571,
-    "inside": -0.544,
-    "members": 1.359,
-    "once": -0.138,
-    "passing": -2.09,
-    "three_words": -0.373,
-    "title": 1.328,
-    "two_words": 0.326,
+    "general": -0.097,
+    "implied": -0.569,
+    "inside": -0.563,
+    "members": 1.36,
+    "once": -0.136,
+    "passing": -2.103,
+    "three_words": -0.375,
+    "title": 1.333,
+    "two_words": 0.322,
 }
 # Past MIN_KEYWORDS, a candidate less likely than this to be chosen is not shown.
 MIN_PROBABILITY = 0.1
@@ -521,10 +524,11 @@ class KeywordExtractor:
     def _count_candidates(self, title: str, text: str) -> dict[str, _Candidate]:
         candidates: dict[str, _Candidate] = {}
         position = 0
+        unknown = self._unknown_nouns(f"{title}\n\n{text}")
         for in_title, part in ((True, title), (False, text)):
             for paragraph in _paragraphs(part):
                 marks: dict[int, str] = {}
-                phrases = list(self._phrases(paragraph, marks))
+                phrases = list(self._phrases(paragraph, marks, unknown))
                 for phrase in phrases:
                     key = alias_key(phrase.canonical or phrase.text)
                     candidate = candidates.get(key)
@@ -578,12 +582,15 @@ class KeywordExtractor:
                 candidate.weighted = IMPLIED_WEIGHT * sum(c.frequency for c in present)
             candidate.members = len(present)
 
-    def _phrases(self, sentence: str, marks: dict[int, str]) -> Iterator[_Unit]:
+    def _phrases(
+        self, sentence: str, marks: dict[int, str], unknown: Mapping[str, str]
+    ) -> Iterator[_Unit]:
         """Taxonomy matches, then nouns and noun compounds of one paragraph.
 
         `marks` receives what follows some units, by position: "copula" (이다), "noun".
+        `unknown`: the article's nouns Kiwi's dictionary lacks, with their tags (_unknown_nouns).
         """
-        for run in self._noun_runs(sentence, marks):
+        for run in self._noun_runs(sentence, marks, unknown):
             for i, unit in enumerate(run):
                 if unit.canonical is not None:
                     yield unit
@@ -642,7 +649,33 @@ class KeywordExtractor:
             tokens = self._alone[word] = self._kiwi.tokenize(word)
         return tokens
 
-    def _noun_runs(self, sentence: str, marks: dict[int, str]) -> Iterator[list[_Unit]]:
+    def _unknown_nouns(self, text: str) -> dict[str, str]:
+        """Korean nouns of an article that Kiwi's dictionary lacks but the article repeats (a
+        loanword: 백필, 샤딩, 오탐, 커버리지), with their tags. Sentence by sentence Kiwi cuts
+        such a word into pieces (백 + 필, a number and a counter); read over the whole article
+        with the frequencies of its own strings (oov_handling="chr_freq") it finds the noun."""
+        found: dict[str, str] = {}
+        if not _HANGUL_CHAR.search(text):
+            return found  # English: Kiwi reads no nouns in it
+        tokens = self._kiwi.tokenize(text, oov_handling="chr_freq")
+        nouns = {t.form for t in tokens if t.tag in _NOUN_TAGS}
+        for token in tokens:
+            form = token.form
+            if token.tag not in _NOUN_TAGS or len(form) < 2 or form in found:
+                continue
+            if not all(is_hangul(c) for c in form):
+                continue
+            alone = self._read_alone(form)
+            if len(alone) < 2 or all(t.tag in _NOUN_TAGS for t in alone):
+                continue  # a word Kiwi knows, or nouns it already finds (비밀 + 번호)
+            if _inflected(alone, nouns):
+                continue  # a word with its particle or ending ("컨슈머가", "인코딩하")
+            found[form] = token.tag
+        return found
+
+    def _noun_runs(
+        self, sentence: str, marks: dict[int, str], unknown: Mapping[str, str]
+    ) -> Iterator[list[_Unit]]:
         """Maximal runs of adjacent noun units (joined or one space apart)."""
         names = {(start, end): name for start, end, name in self.taxonomy.find(sentence)}
         words = list(_LATIN_WORD.finditer(sentence))
@@ -672,6 +705,15 @@ class KeywordExtractor:
             if (m.start(), m.end()) not in latin
             for start, end in _remainders(m.start(), m.end(), taken)
         ]
+        # A word Kiwi does not know, read as the noun the whole article shows it to be (the
+        # longer of two that overlap).
+        spans = list(taken)
+        for word, tag in sorted(unknown.items(), key=lambda wt: -len(wt[0])):
+            for start in _word_starts(sentence, word):
+                span = range(start, start + len(word))
+                if not any(span.start < r.stop and r.start < span.stop for r in spans):
+                    spans.append(span)
+                    pretokenized.append((span.start, span.stop, tag))
         korean = any(is_hangul(c) for c in sentence)
         run: list[_Unit] = []
         tokens = self._kiwi.tokenize(sentence, pretokenized=pretokenized)
@@ -714,6 +756,23 @@ class KeywordExtractor:
             yield run
 
 
+def _inflected(alone: list[Any], nouns: set[str]) -> bool:
+    """Whether Kiwi's reading of a word on its own (`alone`) is a word with a particle or an
+    ending that the whole-article reading glued into one noun: a noun and its particle
+    ("컨슈머가"), a verb made of a noun ("인코딩하", "빌드된"), a verb in the middle of a sentence
+    ("고르고"), or a noun the article has (`nouns`) and its copula ("플러그인인", "코어라")."""
+    tags = [t.tag for t in alone]
+    if tags[-1].startswith("J") or any(t in ("XSV", "XSA") for t in tags):
+        return True
+    if tags[0].startswith(("VV", "VA", "VX")) and tags[-1] == "EC":
+        return True
+    lead = 0
+    while lead < len(alone) and alone[lead].tag in _NOUN_TAGS:
+        lead += 1
+    stem = "".join(t.form for t in alone[:lead])
+    return lead > 0 and stem in nouns and not any(t.tag in _NOUN_TAGS for t in alone[lead:])
+
+
 def _word_after(sentence: str, start: int, end: int) -> tuple[str, int] | None:
     """The Korean word that a Hangul match at start..end runs into (the match's last word and
     what follows it unspaced), with the match's length in it; None if nothing follows."""
@@ -724,6 +783,15 @@ def _word_after(sentence: str, start: int, end: int) -> tuple[str, int] | None:
     while last < len(sentence) and is_hangul(sentence[last]):
         last += 1
     return sentence[first:last], end - first
+
+
+def _word_starts(sentence: str, word: str) -> Iterator[int]:
+    """Where `word` begins a word of the sentence (not inside a longer Korean word)."""
+    start = sentence.find(word)
+    while start >= 0:
+        if start == 0 or not is_hangul(sentence[start - 1]):
+            yield start
+        start = sentence.find(word, start + len(word))
 
 
 def _names_its_own(word: str, matches: list[tuple[int, int]]) -> bool:
