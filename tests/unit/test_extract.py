@@ -329,6 +329,24 @@ def test_title_prefers_the_visible_heading(head: str, body: str, expected: str) 
             "<h1>Is It Worth It? Our Take</h1>",
             "Is It Worth It? Our Take",
         ),
+        # A span a class or style displays as a block is a line of its own: its words are
+        # not glued to the line before ("AlternativesTop").
+        (
+            "",
+            '<h1>The Best Kafka Alternatives<span class="block text-sm">Top Brokers</span></h1>',
+            "The Best Kafka Alternatives Top Brokers",
+        ),
+        (
+            "",
+            '<h1>Tuning Consumers<span style="display: block">at Scale</span></h1>',
+            "Tuning Consumers at Scale",
+        ),
+        # ... but not one shown as a block only on wide screens, nor a highlighted word.
+        (
+            "",
+            '<h1>Kafka<span class="md:block">Streams</span> <em class="text-sky">Fast</em></h1>',
+            "KafkaStreams Fast",
+        ),
         # ... but a colon that the metadata has too is the title's own.
         (
             '<meta property="og:title" content="Kafka: The Definitive Guide to Consumers">',

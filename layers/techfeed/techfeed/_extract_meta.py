@@ -42,6 +42,10 @@ _H2S = 3
 _LABEL = re.compile(r"^\w+(?: \w+)?: ?(.{10,})$")
 # Inside a heading these break a line; <span>s and links flow with the words around them.
 _HEADING_BREAKS = frozenset({"br", "div", "p", "h1", "h2", "h3", "h4", "h5", "h6", "li"})
+# Class words that display an element as a block or flex box on every screen (Tailwind,
+# Bootstrap); a responsive one ("md:block") does not count.
+_BLOCK_CLASSES = frozenset({"block", "flex", "grid", "d-block", "d-flex"})
+_BLOCK_STYLE = re.compile(r"display\s*:\s*(?:block|flex|grid)", re.I)
 # What themes set inside the title's own heading that is not the title: the post's date or
 # byline (WordPress' "Posted on … by …"), a comment count, a nested sub-heading, a label meant
 # for screen readers.
@@ -203,13 +207,24 @@ def heading_text(heading: Any) -> str:
     parts: list[str] = [heading.text or ""]
     for child in heading:
         if isinstance(child.tag, str) and not _in_heading_furniture(child):
-            if child.tag in _HEADING_BREAKS:
+            block = _shown_as_block(child)
+            if block:
                 parts.append(" ")
             parts.append(heading_text(child))
-            if child.tag in _HEADING_BREAKS:
+            if block:
                 parts.append(" ")
         parts.append(child.tail or "")
     return "".join(parts)
+
+
+def _shown_as_block(el: Any) -> bool:
+    """Whether a heading's child starts a line of its own: a block element, or an inline one a
+    class or style displays as a block (Tailwind's `<span class="block">` second line)."""
+    if el.tag in _HEADING_BREAKS:
+        return True
+    if _BLOCK_CLASSES.intersection((el.get("class") or "").split()):
+        return True
+    return _BLOCK_STYLE.search(el.get("style") or "") is not None
 
 
 def _in_heading_furniture(el: Any) -> bool:
