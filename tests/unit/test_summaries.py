@@ -118,6 +118,13 @@ def test_a_quotation_of_several_sentences_stays_inside_its_sentence():
         "그는 “배포를 멈춥시다. 위험합니다.”라고 했습니다.",
         "멈췄습니다.",
     ]
+    # an inch mark opens no quotation: the sentences after it are their own
+    text = 'We bought 27" monitors. The team said "great. Thanks." Then we left.'
+    assert split_sentences(text) == [
+        'We bought 27" monitors.',
+        'The team said "great. Thanks."',
+        "Then we left.",
+    ]
     # a quote that never closes does not swallow the paragraph
     assert split_sentences('He said "hi. Then he left. Bye.') == [
         'He said "hi.',

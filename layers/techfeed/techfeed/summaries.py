@@ -68,11 +68,35 @@ def split_sentences(text: str) -> list[str]:
 
 def _in_quote(paragraph: str, start: int, end: int) -> bool:
     """Whether the sentence paragraph[start:end] ends inside a quotation that closes later in the
-    paragraph ("The log said: "Cannot start. Too many missed." Then…" is one sentence)."""
-    if paragraph.count('"', start, end) % 2:
-        return paragraph.find('"', end) >= 0
+    paragraph ("The log said: "Cannot start. Too many missed." Then…" is one sentence).
+
+    A straight quote opens a quotation only where one can open (after a space or an opening
+    bracket, before a word) and closes it only after a word: an inch or seconds mark ("a 27"
+    monitor") is neither."""
+    opened = False
+    for i in range(start, end):
+        if paragraph[i] != '"':
+            continue
+        opened = not _closes_quote(paragraph, i) if opened else _opens_quote(paragraph, i)
+    if opened:
+        return any(
+            _closes_quote(paragraph, i) for i in range(end, len(paragraph)) if paragraph[i] == '"'
+        )
     opened = paragraph.count("“", start, end) > paragraph.count("”", start, end)
     return opened and paragraph.find("”", end) >= 0
+
+
+def _opens_quote(paragraph: str, i: int) -> bool:
+    """Whether the straight quote at i can open a quotation: after a space or bracket, before
+    a word."""
+    before = paragraph[i - 1] if i > 0 else " "
+    after = paragraph[i + 1] if i + 1 < len(paragraph) else " "
+    return (before.isspace() or before in "([{:—–-") and not after.isspace()
+
+
+def _closes_quote(paragraph: str, i: int) -> bool:
+    """Whether the straight quote at i can close a quotation: right after a word."""
+    return i > 0 and not paragraph[i - 1].isspace()
 
 
 def summarize_extractive(
