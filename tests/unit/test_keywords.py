@@ -349,6 +349,17 @@ def test_an_article_held_out_of_the_choices_is_scored_as_if_new():
     )
 
 
+def test_a_held_out_term_the_counts_never_had_is_a_term_never_seen():
+    # counts made before the candidates changed need not hold the held-out article's new
+    # terms: those are not subtracted (a negative count was a math domain error)
+    choices = ReaderChoices({"kafka": 3}, {"kafka": 1})
+    held = choices.without({"kafka", "백필"}, {"백필"})
+    assert held.logit("백필") == held.logit("never-seen")
+    assert held.logit("kafka") == pytest.approx(
+        ReaderChoices({"kafka": 2}, {"kafka": 1}).logit("kafka")
+    )
+
+
 def test_a_renamed_term_keeps_what_readers_chose_under_its_old_name():
     taxonomy = Taxonomy((TaxonomyTerm("Apache Kafka", ("Kafka", "카프카")),))
     choices = ReaderChoices({"kafka": 20, "redis": 20}, {"kafka": 18})

@@ -170,8 +170,9 @@ class ReaderChoices:
 
     def __post_init__(self) -> None:
         offered_out, chosen_out = self.held_out
-        offered = sum(self.offered.values()) - len(offered_out)
-        chosen = sum(self.chosen.values()) - len(chosen_out)
+        # the held-out article counts only where the counts hold it (see `logit`)
+        offered = sum(self.offered.values()) - sum(k in self.offered for k in offered_out)
+        chosen = sum(self.chosen.values()) - sum(k in self.chosen for k in chosen_out)
         rate = chosen / offered if offered > 0 else _DEFAULT_CHOICE_RATE
         object.__setattr__(self, "rate", min(max(rate, 0.01), 0.99))
 
