@@ -16,6 +16,7 @@ from techfeed.keywords import (
     KeywordExtractor,
     ReaderChoices,
     _Candidate,
+    _glossed,
     _one_name,
     _whole_name,
     load_choices,
@@ -718,3 +719,28 @@ def test_a_word_and_its_particle_or_ending_is_not_an_unknown_noun(extractor):
     text = "플러그인인 경우가 많습니다. 플러그인을 씁니다. 플러그인인 모듈은 컨슈머가 읽습니다. 컨슈머가 느립니다."
     unknown = extractor._unknown_nouns(text)
     assert "플러그인인" not in unknown and "컨슈머가" not in unknown
+
+
+def test_a_term_and_its_gloss_in_parentheses_are_one_keyword(extractor):
+    # A Korean term glossed with its English name, or a name with its acronym, is one term
+    # named twice: shown once, in the article's language.
+    text = (
+        "알림함은 Cassandra에 있습니다. 삭제가 많아지자 툼스톤(tombstone)이 쌓였습니다. "
+        "tombstone이 많으면 읽기가 느려지고, 툼스톤을 지우려면 compaction이 돌아야 합니다.\n\n"
+        "Transparent Huge Pages(THP)도 켜져 있었습니다. THP를 끄자 지연이 줄었고, "
+        "Transparent Huge Pages 설정은 이미지에 넣었습니다. tombstone 수도 대시보드에 넣었습니다."
+    )
+    got = names(extractor, "Cassandra 알림함의 툼스톤 문제", text)
+    assert "툼스톤" in got and "tombstone" not in got
+    assert ("THP" in got) + ("Transparent Huge Pages" in got) == 1
+
+
+def test_a_gloss_of_a_term_by_its_own_alias_joins_nothing_else(extractor):
+    # 이상거래탐지(FDS) glosses 이상거래탐지 by its own alias: the longer name around it
+    # ("실시간 이상거래탐지") is a name of its own, not the same keyword.
+    first, second = ({"실시간 이상거래탐지"}, {"이상거래탐지", "fds"})
+    glosses = [("우리는 실시간 이상거래탐지", "fds")]
+    assert not _glossed(first, second, glosses)
+    assert _glossed({"툼스톤"}, {"tombstone"}, [("쌓인 툼스톤", "tombstone")])
+    assert _glossed({"thp"}, {"transparent huge pages"}, [("transparent huge pages", "thp")])
+    assert not _glossed({"redis"}, {"캐시"}, [("redis", "캐시 서버")])  # not the gloss itself

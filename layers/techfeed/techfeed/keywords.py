@@ -386,6 +386,8 @@ class KeywordExtractor:
         english = _in_english(title, text)
         written = f"{title}\n{text}".casefold()
         candidates = self._candidates(title, text)
+        glosses = _glosses(f"{title}\n{text}")
+        spelled: list[set[str]] = []  # how the article writes each chosen keyword
         chosen: list[Keyword] = []
         keys: list[str] = []  # the chosen keys, and the parts merged into one (ad_hoc)
         named: list[str] = []  # those that are not curated terms
@@ -430,8 +432,22 @@ class KeywordExtractor:
                     keys.append(candidate.key)
                     named.append(candidate.key)
                     candidate, name = whole, whole.name
+            spellings = _spellings(candidate)
+            twin = next((i for i, o in enumerate(spelled) if _glossed(spellings, o, glosses)), None)
+            if twin is not None:
+                # "툼스톤(tombstone)", "Transparent Huge Pages (THP)": one term, named twice. It
+                # is shown once, in the article's own language where the two differ in it.
+                if _is_korean(name) != _is_korean(chosen[twin].name) and (
+                    _is_korean(name) != english
+                ):
+                    chosen[twin] = Keyword(name, chosen[twin].score, candidate.name)
+                    spelled[twin] |= spellings
+                keys.append(candidate.key)
+                continue
+            if not curated and name.isascii():
                 ad_hoc.append(len(chosen))
             chosen.append(Keyword(name, round(probability, 4), candidate.name))
+            spelled.append(spellings)
             keys.append(candidate.key)
             if not curated:
                 named.append(candidate.key)
@@ -755,6 +771,47 @@ class KeywordExtractor:
             run.append(unit)
         if run:
             yield run
+
+
+# A parenthesis and the words before it: "툼스톤(tombstone)", "Transparent Huge Pages (THP)".
+_GLOSS = re.compile(r"([^\s()][^()\n]{0,59}?)\s?\(([^()\n]{1,60})\)")
+
+
+def _glosses(text: str) -> list[tuple[str, str]]:
+    """Each parenthesis of the text, casefolded: (what comes before it, what it holds)."""
+    return [(m[1].casefold(), m[2].strip().casefold()) for m in _GLOSS.finditer(text)]
+
+
+def _spellings(candidate: _Candidate) -> set[str]:
+    """How the article writes a candidate (casefolded)."""
+    return {s.casefold() for s in (*candidate.surfaces, *candidate.written)}
+
+
+def _glossed(first: set[str], second: set[str], glosses: list[tuple[str, str]]) -> bool:
+    """Whether the article glosses one term with the other in parentheses: a Korean term with
+    its English name, or a name with its acronym ("Transparent Huge Pages (THP)")."""
+    for before, inside in glosses:
+        for glossed, gloss in ((first, second), (second, first)):
+            if inside not in gloss or any(before.endswith(own) for own in gloss):
+                continue  # not this one's gloss, or the other's of itself ("이상거래탐지(FDS)")
+            for name in glossed:
+                if before.endswith(name) and _one_term(name, inside):
+                    return True
+    return False
+
+
+def _is_korean(name: str) -> bool:
+    return any(is_hangul(c) for c in name)
+
+
+def _one_term(name: str, gloss: str) -> bool:
+    """Whether a parenthesis after a name can only restate it: in the other script (툼스톤,
+    tombstone), or as the initials of its words (transparent huge pages, thp)."""
+    if _is_korean(name) != _is_korean(gloss):
+        return True
+    short, long = sorted((name, gloss), key=len)
+    initials = "".join(w[0] for w in _SEPARATOR.split(long) if w)
+    return 2 <= len(short) <= 6 and short.isalpha() and short == initials
 
 
 def _inflected(alone: list[Any], nouns: set[str]) -> bool:
