@@ -672,7 +672,7 @@ class KeywordExtractor:
         such a word into pieces (백 + 필, a number and a counter); read over the whole article
         with the frequencies of its own strings (oov_handling="chr_freq") it finds the noun."""
         found: dict[str, str] = {}
-        if not _HANGUL_CHAR.search(text):
+        if not _is_korean(text):
             return found  # English: Kiwi reads no nouns in it
         tokens = self._kiwi.tokenize(text, oov_handling="chr_freq")
         nouns = {t.form for t in tokens if t.tag in _NOUN_TAGS}
@@ -731,7 +731,7 @@ class KeywordExtractor:
                 if not any(span.start < r.stop and r.start < span.stop for r in spans):
                     spans.append(span)
                     pretokenized.append((span.start, span.stop, tag))
-        korean = any(is_hangul(c) for c in sentence)
+        korean = _is_korean(sentence)
         run: list[_Unit] = []
         tokens = self._kiwi.tokenize(sentence, pretokenized=pretokenized)
         for index, token in enumerate(tokens):
@@ -800,8 +800,9 @@ def _glossed(first: set[str], second: set[str], glosses: list[tuple[str, str]]) 
     return False
 
 
-def _is_korean(name: str) -> bool:
-    return any(is_hangul(c) for c in name)
+def _is_korean(text: str) -> bool:
+    """Whether text has any Hangul."""
+    return _HANGUL_CHAR.search(text) is not None
 
 
 def _one_term(name: str, gloss: str) -> bool:
@@ -974,7 +975,7 @@ def _english_name(candidate: _Candidate) -> str:
     canonical name."""
     name = candidate.name
     english = [s for s in candidate.written if s.isascii()]
-    if not english or not any(is_hangul(c) for c in name):
+    if not english or not _is_korean(name):
         return name
     written = Counter[str]()
     for spelling in english:
