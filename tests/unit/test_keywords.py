@@ -586,6 +586,27 @@ def test_places_and_units_are_never_keywords(extractor):
     assert not {"사이", "코드사이", "앱사이", "mb", "kb/s", "px"} & candidates
 
 
+def test_a_place_a_language_or_a_day_is_never_a_keyword_alone(extractor):
+    """The team in Tokyo, the documents in Japanese, the Monday review: where, in what language
+    and when the work happened, not what it was about; "Korean tokenizer" still names a thing."""
+    title = "Writing design documents in two languages"
+    text = (
+        "Our Tokyo and Seoul offices write Design Documents in English and Japanese. Every "
+        "Monday the Tokyo team reviews the Design Documents. The Seoul team built a Korean "
+        "Tokenizer for search. The Korean Tokenizer splits compound nouns. Japanese readers "
+        "comment on Friday."
+    )
+    got = {k.name for k in extractor.extract(title, text)}
+    assert "Design Documents" in got or "Design Document" in got, got
+    assert "Korean Tokenizer" in got, got
+    assert not {"Tokyo", "Seoul", "English", "Japanese", "Korean", "Monday", "Friday"} & got, got
+    korean = extractor.terms(
+        "도쿄 팀과 일하는 법",
+        "도쿄 팀과 서울 팀은 일본어 문서와 한국어 문서를 나눠 씁니다. 도쿄 팀은 일본어로 씁니다.",
+    )
+    assert not {"도쿄", "서울", "일본어", "한국어"} & korean, korean
+
+
 def test_the_kind_of_post_is_never_part_of_a_keyword(extractor):
     """ "SLO 도입기" is a post about SLO: the story noun ends no compound, even where Kiwi reads
     it as two nouns (구성 + 기), and is no keyword alone."""

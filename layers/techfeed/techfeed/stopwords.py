@@ -49,6 +49,8 @@ STOP_WORDS_EN = word_set(
     each whether able within via around whole half day days week weeks month months year years
     percent ms s
     kb mb gb tb pb kib mib gib tib kb/s mb/s gb/s kbps mbps gbps px fps usd krw jpy eur
+    monday tuesday wednesday thursday friday saturday sunday weekend weekends weekday weekdays
+    january february april june july august september october november december
     """
 )
 # Nouns that say what kind of post the article is ("SLO 도입기", "Kafka 전환기"): never a
@@ -65,13 +67,28 @@ TIME_NOUNS = word_set(
     "올해 작년 내년 지난해 지난달 이번달 다음달 지난주 이번주 다음주 연말 연초"
 )
 
+# Places, peoples and languages: where the work happened and in what language its team talks
+# ("the Tokyo team", "일본어 문서"), never a topic alone. They still join compounds ("한국어 검색",
+# "Korean tokenizer").
+PLACE_NOUNS = word_set(
+    """
+    한국 국내 해외 서울 판교 부산 제주 일본 도쿄 중국 대만 미국 유럽 동남아 베트남 태국 인도네시아 싱가포르
+    한국어 영어 일본어 중국어 베트남어 태국어 한국인 일본인
+    korea korean koreans seoul pangyo busan japan japanese tokyo china chinese taiwan taiwanese
+    america american europe european asia vietnam vietnamese thailand thai indonesia indonesian
+    singapore english
+    """
+)
+
 
 def is_stop_word(word: str) -> bool:
-    """Whether a word is never a topic alone: a stop word, a kind of post, a bare number."""
+    """Whether a word is never a topic alone: a stop word, a kind of post, a place or language,
+    a bare number."""
     return (
         word in STOP_WORDS_KO
         or word in STORY_NOUNS
         or word in TIME_NOUNS
         or word.casefold() in STOP_WORDS_EN
+        or word.casefold() in PLACE_NOUNS
         or word.isdigit()
     )
