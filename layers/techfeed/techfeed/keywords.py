@@ -272,23 +272,23 @@ class _Unit:
 # `bench/keywords_fit.py`, which prints this table. A keyword's score is the model's probability
 # that a reader would choose it.
 RANKER = {
-    "bias": -4.257,
-    "acronym": -0.116,
-    "body": 0.636,
-    "chosen": 1.314,
-    "curated": -0.962,
-    "english": 1.16,
-    "evidence": 1.771,
-    "extends": -1.957,
-    "general": -0.102,
-    "implied": -0.568,
-    "inside": -0.565,
-    "members": 1.36,
-    "once": -0.137,
-    "passing": -2.106,
-    "three_words": -0.381,
-    "title": 1.335,
-    "two_words": 0.317,
+    "bias": -5.003,
+    "acronym": -0.208,
+    "body": 0.5,
+    "chosen": 1.072,
+    "curated": -0.349,
+    "english": 1.08,
+    "evidence": 1.806,
+    "extends": -2.26,
+    "general": -0.269,
+    "implied": -1.092,
+    "inside": -0.54,
+    "members": 1.132,
+    "once": -0.216,
+    "passing": -1.743,
+    "three_words": -0.2,
+    "title": 1.286,
+    "two_words": 0.396,
 }
 # Past MIN_KEYWORDS, a candidate less likely than this to be chosen is not shown.
 MIN_PROBABILITY = 0.1
@@ -587,6 +587,8 @@ class KeywordExtractor:
             if not present:
                 continue
             candidate = candidates.get(key)
+            if candidate is None and all(_names_inside(theme, c.name) for c in present):
+                continue  # "Spring" in "Spring Boot": the article shows the theme's name already
             if candidate is None:
                 candidate = candidates[key] = _Candidate(
                     key,
@@ -641,7 +643,8 @@ class KeywordExtractor:
             return False
         word, length = found
         first = self._read_alone(word)[0]
-        return first.tag in _NOUN_TAGS and first.start == 0 and first.len > length
+        # a word Kiwi does not know is no longer noun: "부트의" read whole is a guess (oov)
+        return first.tag in _NOUN_TAGS and not first.oov and first.start == 0 and first.len > length
 
     def _bare_noun(self, form: str) -> str:
         """form less a particle Kiwi left on it in context ("서버의" read as one noun before an
@@ -775,6 +778,13 @@ class KeywordExtractor:
 
 # A parenthesis and the words before it: "툼스톤(tombstone)", "Transparent Huge Pages (THP)".
 _GLOSS = re.compile(r"([^\s()][^()\n]{0,59}?)\s?\(([^()\n]{1,60})\)")
+
+
+def _names_inside(theme: str, name: str) -> bool:
+    """Whether a theme's name is written inside a member's name, as whole words ("Spring" in
+    "Spring Boot", "Kafka" in "Kafka Connect")."""
+    words, inner = name.casefold().split(), theme.casefold().split()
+    return any(words[i : i + len(inner)] == inner for i in range(len(words) - len(inner) + 1))
 
 
 def _glosses(text: str) -> list[tuple[str, str]]:
@@ -1010,7 +1020,8 @@ def _one_name(first: str, second: str, written: str) -> str | None:
 def _whole_name(part: _Candidate, candidates: Iterable[_Candidate], written: str) -> _Candidate:
     """The longest English name among an article's candidates that holds every mention of
     `part` in `written` (casefolded): a part never written alone ("Aware Routing" of "Topology
-    Aware Routing") stands for the whole; else part itself."""
+    Aware Routing", "Rotation" of "Refresh Token Rotation", built on a term) stands for the
+    whole; else part itself."""
     name = part.name
     if _CODE_NAME.fullmatch(name):
         return part  # "concurrencyPolicy" is whole: "Allow" after it is its value
@@ -1023,7 +1034,7 @@ def _whole_name(part: _Candidate, candidates: Iterable[_Candidate], written: str
     for candidate in candidates:
         whole = candidate.name.split()
         if (
-            candidate.kind != "specific"
+            (candidate.kind != "specific" and not candidate.extends)
             or not candidate.name.isascii()
             or len(whole) <= len(best.name.split())
         ):
