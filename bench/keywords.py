@@ -6,9 +6,9 @@ even-numbered ones are the dev half (the evidence constants in techfeed/keywords
 it), the odd-numbered ones the held-out half. `later/` holds articles written and labelled after
 a tuning round (572 of the 576 by annotators who never saw the method or its taxonomy; `r3-` to
 `r21-` and `r24-` mark the third to twenty-first and the twenty-fourth rounds'), which later
-rounds did look at; `unseen/`
-holds 72 articles written and labelled the same way (`r22-`, `r23-`, `r26-`), each round
-measured once after the changes before it. The ranker
+rounds did look at; `unseen/` holds the blind rounds written and labelled the same way since
+(`r22-`, `r23-`, `r26-` and on, each 16 Korean and 8 English articles on fresh subjects), each
+round measured once, by the version before and after the change it was written for. The ranker
 (RANKER) and the reader choices (choices.json) are fitted on the top folder and later/
 (bench/keywords_fit.py), so only unseen/ says how the method does on new articles; a training
 article is scored with its own choices held out. Document frequencies are leave-one-out over every labelled

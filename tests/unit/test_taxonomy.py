@@ -50,3 +50,16 @@ def test_taxonomy_validation_names_the_bad_entry(tmp_path, yaml_text, message):
     path.write_text(yaml_text, encoding="utf-8")
     with pytest.raises(TaxonomyError, match=re.escape(message)):
         load_taxonomy(path)
+
+
+def test_looking_names_up_does_not_compile_the_matcher():
+    """The API only maps a spelling to its term: the pattern of every alias, which costs more
+    than reading the file, is compiled by the first `find`, and then kept."""
+    taxonomy = load_taxonomy()
+    assert taxonomy.canonical("쿠버네티스") == "Kubernetes"
+    assert taxonomy._patterns is None
+    assert taxonomy.find("쿠버네티스와 k8s") == [(0, 5, "Kubernetes"), (7, 10, "Kubernetes")]
+    compiled = taxonomy._patterns
+    assert compiled is not None
+    taxonomy.find("Kafka")
+    assert taxonomy._patterns is compiled

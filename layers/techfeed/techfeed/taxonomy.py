@@ -46,8 +46,14 @@ class Taxonomy:
     general: frozenset[str] = field(init=False, repr=False, compare=False)  # canonical names
     _english: dict[str, str] = field(init=False, repr=False, compare=False)
     broader: dict[str, frozenset[str]] = field(init=False, repr=False, compare=False)
-    _loose: re.Pattern[str] = field(init=False, repr=False, compare=False)
-    _exact: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    # The aliases matched in any case and those matched as written; compiled into patterns by
+    # the first `find` (the API only looks names up, and a pattern of every alias costs more
+    # than reading the file).
+    _loose: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    _exact: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    _patterns: tuple[re.Pattern[str], re.Pattern[str]] | None = field(
+        init=False, repr=False, compare=False, default=None
+    )
 
     def __post_init__(self) -> None:
         by_alias: dict[str, str] = {}
@@ -82,8 +88,8 @@ class Taxonomy:
             for t in self.terms
         }
         object.__setattr__(self, "_english", english)
-        object.__setattr__(self, "_loose", re.compile(_trie_pattern(loose, plural=True)))
-        object.__setattr__(self, "_exact", re.compile(_trie_pattern(exact, plural=False)))
+        object.__setattr__(self, "_loose", tuple(loose))
+        object.__setattr__(self, "_exact", tuple(exact))
 
     def canonical(self, phrase: str) -> str | None:
         """The canonical name `phrase` is an alias of, if any."""
@@ -104,7 +110,15 @@ class Taxonomy:
 
     def find(self, text: str) -> list[tuple[int, int, str]]:
         """Alias occurrences in `text` as (start, end, canonical name): leftmost, longest."""
-        matches = [*self._loose.finditer(text.translate(_ASCII_LOWER)), *self._exact.finditer(text)]
+        patterns = self._patterns
+        if patterns is None:
+            patterns = (
+                re.compile(_trie_pattern(self._loose, plural=True)),
+                re.compile(_trie_pattern(self._exact, plural=False)),
+            )
+            object.__setattr__(self, "_patterns", patterns)
+        loose, exact = patterns
+        matches = [*loose.finditer(text.translate(_ASCII_LOWER)), *exact.finditer(text)]
         spans = sorted((m.start(), -m.end()) for m in matches if m.group())
         found: list[tuple[int, int, str]] = []
         for start, negative_end in spans:
@@ -154,7 +168,7 @@ def _units(alias: str, *, fold: bool) -> tuple[str, ...]:
     return tuple(units)
 
 
-def _trie_pattern(aliases: list[str], *, plural: bool) -> str:
+def _trie_pattern(aliases: tuple[str, ...], *, plural: bool) -> str:
     """One regex for many aliases, sharing prefixes (a flat alternation compiles and runs slowly).
 
     Aliases match on word boundaries: a Latin alias not inside a longer Latin word, a Korean one
