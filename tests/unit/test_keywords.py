@@ -418,14 +418,16 @@ ROTATION = "Session Ticket Rotation으로 토큰 탈취에 대비하기"
 # The whole name is common elsewhere, so its two halves ("Session Ticket", "Token Rotation")
 # outrank it here.
 ROTATION_DF = {"document_frequency": {"sessionticketrotation": 900}, "documents": 1000}
+# An article about "<name> Rotation", <korean> being the name's Korean spelling.
+ROTATION_TEXT = (
+    "모바일 앱의 세션 탈취가 늘었습니다. 이에 대응해 {name} Rotation과 재사용 탐지를 "
+    "도입했습니다. {name} Rotation은 {korean}을 쓸 때마다 새 토큰을 발급하고 "
+    "이전 토큰을 폐기합니다. 폐기된 토큰이 다시 쓰이면 기기를 로그아웃시킵니다."
+)
 
 
 def test_two_parts_of_a_longer_name_are_that_name_once(extractor):
-    text = (
-        "모바일 앱의 세션 탈취가 늘었습니다. 이에 대응해 Session Ticket Rotation과 재사용 탐지를 "
-        "도입했습니다. Session Ticket Rotation은 세션 티켓을 쓸 때마다 새 토큰을 발급하고 "
-        "이전 토큰을 폐기합니다. 폐기된 토큰이 다시 쓰이면 기기를 로그아웃시킵니다."
-    )
+    text = ROTATION_TEXT.format(name="Session Ticket", korean="세션 티켓")
     got = names(extractor, ROTATION, text, **ROTATION_DF)
     assert "Session Ticket Rotation" in got
     assert not {"Session Ticket", "Token Rotation", "Rotation"} & set(got)
@@ -455,11 +457,7 @@ def test_a_part_written_on_its_own_stays_and_the_other_part_goes(extractor):
 def test_a_part_never_written_alone_beside_a_term_is_the_name_built_on_the_term(extractor):
     """Refresh Token is curated (리프레시 토큰); "Rotation" is only ever written after it, so it
     stands for "Refresh Token Rotation", the name built on the term, and is not shown alone."""
-    text = (
-        "모바일 앱의 세션 탈취가 늘었습니다. 이에 대응해 Refresh Token Rotation과 재사용 탐지를 "
-        "도입했습니다. Refresh Token Rotation은 리프레시 토큰을 쓸 때마다 새 토큰을 발급하고 "
-        "이전 토큰을 폐기합니다. 폐기된 토큰이 다시 쓰이면 기기를 로그아웃시킵니다."
-    )
+    text = ROTATION_TEXT.format(name="Refresh Token", korean="리프레시 토큰")
     # the whole name common elsewhere, so that "Rotation" outranks it
     df = {"document_frequency": {"refreshtokenrotation": 900}, "documents": 1000}
     got = names(extractor, "Refresh Token Rotation으로 토큰 탈취에 대비하기", text, **df)

@@ -644,7 +644,7 @@ class KeywordExtractor:
             return False
         word, length = found
         first = self._read_alone(word)[0]
-        # a word Kiwi does not know is no longer noun: "부트의" read whole is a guess (oov)
+        # an unknown word (oov) is a guess, not a longer noun Kiwi knows: "부트의" read whole
         return first.tag in _NOUN_TAGS and not first.oov and first.start == 0 and first.len > length
 
     def _bare_noun(self, form: str) -> str:
