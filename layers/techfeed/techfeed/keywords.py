@@ -781,11 +781,17 @@ class KeywordExtractor:
 _GLOSS = re.compile(r"([^\s()][^()\n]{0,59}?)\s?\(([^()\n]{1,60})\)")
 
 
+def _words_at(words: list[str], inner: list[str]) -> int | None:
+    """Where the run of words `inner` starts in `words`, if it is there."""
+    return next(
+        (i for i in range(len(words) - len(inner) + 1) if words[i : i + len(inner)] == inner), None
+    )
+
+
 def _names_inside(theme: str, name: str) -> bool:
     """Whether a theme's name is written inside a member's name, as whole words ("Spring" in
     "Spring Boot", "Kafka" in "Kafka Connect")."""
-    words, inner = name.casefold().split(), theme.casefold().split()
-    return any(words[i : i + len(inner)] == inner for i in range(len(words) - len(inner) + 1))
+    return _words_at(name.casefold().split(), theme.casefold().split()) is not None
 
 
 def _glosses(text: str) -> list[tuple[str, str]]:
@@ -1041,10 +1047,7 @@ def _whole_name(part: _Candidate, candidates: Iterable[_Candidate], written: str
         ):
             continue
         folded = [w.casefold() for w in whole]
-        at = next(
-            (i for i in range(len(whole) - len(words) + 1) if folded[i : i + len(words)] == words),
-            None,
-        )
+        at = _words_at(folded, words)
         if at is None:
             continue
         added = whole[:at] + whole[at + len(words) :]
