@@ -113,9 +113,29 @@ def test_every_labelled_article_gets_five_to_ten_clean_keywords(extractor):
     ],
 )
 def test_particles_never_stick_to_keywords(extractor, text, expected):
-    got = names(extractor, "", text)
-    assert expected in got
-    assert not any(PARTICLE_END.search(name) for name in got)
+    found = extractor.extract("", text, choices=UNCHOSEN)
+    assert expected in [k.topic for k in found]
+    assert not any(PARTICLE_END.search(k.name) for k in found)
+
+
+def test_a_korean_article_names_a_term_in_the_script_it_writes_it_in(extractor):
+    """Written mostly in the other script, a term is shown so (its page stays the canonical
+    name's); written mostly as the canonical name, or only shorter in the same script, it is
+    not renamed."""
+    other = (
+        "쿠버네티스로 옮겼습니다. 쿠버네티스 클러스터를 운영합니다. Kubernetes 문서도 읽었습니다."
+    )
+    found = {k.topic: k.name for k in extractor.extract("", other, choices=UNCHOSEN)}
+    assert found["Kubernetes"] == "쿠버네티스"
+    own = "Kubernetes로 옮겼습니다. Kubernetes 클러스터를 운영합니다. 쿠버네티스 문서도 읽었습니다."
+    found = {k.topic: k.name for k in extractor.extract("", own, choices=UNCHOSEN)}
+    assert found["Kubernetes"] == "Kubernetes"
+    bloom = "Bloom filter로 조회를 줄였습니다. Bloom filter의 오탐률을 1%로 맞췄습니다."
+    found = {k.topic: k.name for k in extractor.extract("", bloom, choices=UNCHOSEN)}
+    assert found["블룸 필터"] == "Bloom filter"
+    spark = "Spark 잡을 DuckDB로 옮겼습니다. Spark 클러스터 비용이 줄었고 Spark 설정도 지웠습니다."
+    found = {k.topic: k.name for k in extractor.extract("", spark, choices=UNCHOSEN)}
+    assert found["Apache Spark"] == "Apache Spark"
 
 
 def test_aliases_map_to_one_canonical_keyword(extractor):

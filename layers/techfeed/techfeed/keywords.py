@@ -22,9 +22,11 @@ kind of name each is (in the title, how often, curated or general, how many word
 acronym, built on a term, a theme implied and by how many members, inside a longer name the
 article also uses) and how often readers chose the term in the labelled articles that had it
 (ReaderChoices, choices.json).
-A keyword's `topic` is its keyword page (a term's canonical name); its `name` is the same except
-in an English article, where a term named in Korean takes the English spelling the article
-uses ("Rate Limiting" for 레이트 리미팅): its readers name it so.
+A keyword's `topic` is its keyword page (a term's canonical name); its `name` is how the
+article's readers name it: in an English article, a term named in Korean takes the English
+spelling the article uses ("Rate Limiting" for 레이트 리미팅); in a Korean article, a term the
+article writes mostly in the other script takes that spelling ("Bloom filter" for 블룸 필터,
+쿠버네티스 for Kubernetes); otherwise the canonical name.
 
 kiwipiepy is loaded only when a `KeywordExtractor` is built, so importing this module is cheap.
 """
@@ -152,7 +154,7 @@ class Term:
 class Keyword:
     """One keyword of an article: a taxonomy term or a normalised noun phrase."""
 
-    name: str  # as the article's readers name it: an English article's spelling of a term
+    name: str  # as the article's readers name it: the article's own spelling of a term
     score: float  # the ranker's probability that a reader would choose it
     topic: str  # the keyword page it belongs to: a term's canonical name, else `name`
 
@@ -407,7 +409,7 @@ class KeywordExtractor:
                 # stands beside its taxonomy term but not beside a longer or shorter form of itself
                 # ("Next.js App" beside "Next.js App Router")
                 continue
-            name = _english_name(candidate) if english else candidate.name
+            name = _english_name(candidate) if english else _korean_name(candidate)
             if english and candidate.implied:
                 name = _headline(self.taxonomy.english_name(name))  # never written here
             if not curated and name.isascii():
@@ -981,6 +983,27 @@ def _in_english(title: str, text: str) -> bool:
     hangul = len(_HANGUL_CHAR.findall(title)) + len(_HANGUL_CHAR.findall(text))
     latin = len(_ASCII_LETTER.findall(title)) + len(_ASCII_LETTER.findall(text))
     return latin > 0 and hangul < ENGLISH_HANGUL_SHARE * (hangul + latin)
+
+
+def _korean_name(candidate: _Candidate) -> str:
+    """A curated term's name for a Korean article: the spelling in the other script that the
+    article uses most, where it writes the term in that script more often than in the canonical
+    name's ("Bloom filter" for 블룸 필터, 쿠버네티스 for Kubernetes), else its canonical name; the
+    same topic, as its readers name it. A shorter or broader spelling in the same script (결제
+    for 결제 시스템, Spark for Apache Spark) does not rename it, nor does a longer name built on
+    a term ("Redis Cluster")."""
+    name = candidate.name
+    if candidate.extends:
+        return name
+    other = Counter[str]()
+    own = 0
+    for spelling, count in candidate.written.items():
+        if _is_korean(spelling) == _is_korean(name):
+            own += count
+        else:
+            other[spelling] += count
+    spelling, count = other.most_common(1)[0] if other else (name, 0)
+    return spelling if count > own else name
 
 
 def _english_name(candidate: _Candidate) -> str:
