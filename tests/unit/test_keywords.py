@@ -421,14 +421,18 @@ def test_an_english_article_names_curated_terms_as_it_writes_them(extractor):
     assert "레이트 리미팅" in names(extractor, "레이트 리미팅 개편기", korean)
 
 
-def test_an_english_article_names_a_topic_in_the_singular_it_also_writes(extractor):
-    """A topic page is "Circuit Breaker", whichever of its spellings the title happens to use."""
+def test_an_english_article_names_a_topic_in_the_number_it_writes_most(extractor):
+    """The singular ("Circuit Breaker") where the article writes it at least as often as the
+    plural (title included), the plural where it writes that more; one keyword either way."""
     text = (
         "Circuit Breakers now guard every outbound call of the checkout service. A circuit "
-        "breaker opens after five failures in ten seconds, and on-call is paged when it does."
+        "breaker opens after five failures in ten seconds; each circuit breaker pages on-call."
     )
     got = names(extractor, "Rolling Out Circuit Breakers", text)
     assert "Circuit Breaker" in got and "Circuit Breakers" not in got
+    more = text.replace("each circuit breaker", "all circuit breakers")
+    got = names(extractor, "Rolling Out Circuit Breakers", more)
+    assert "Circuit Breakers" in got and "Circuit Breaker" not in got
     # Written only in the plural, the plural is what the article calls it.
     plural = "Circuit breakers guard every call. We tuned the circuit breakers for each service."
     assert "Circuit Breakers" in names(extractor, "Tuning circuit breakers", plural)

@@ -1009,8 +1009,8 @@ def _korean_name(candidate: _Candidate) -> str:
 def _english_name(candidate: _Candidate) -> str:
     """A curated term's name for an English article: the English spelling the article uses most,
     or the fuller one that ends in it ("design tokens" for 디자인 토큰, "distributed tracing"
-    for 분산 추적 beside "tracing"), in the singular where it writes that too ("Circuit Breaker"
-    beside "Circuit Breakers"), headline-capitalized when written in lower case; the same
+    for 분산 추적 beside "tracing"), in the number it writes it in more often (the singular when
+    as often: "Circuit Breaker" beside "Circuit Breakers"), headline-capitalized when written in lower case; the same
     topic, as its readers name it. A term named in English, or never in English here, keeps its
     canonical name."""
     name = candidate.name
@@ -1018,13 +1018,19 @@ def _english_name(candidate: _Candidate) -> str:
     if not english or not _is_korean(name):
         return name
     written = Counter[str]()
+    plurals: dict[str, Counter[str]] = {}
     for spelling in english:
         # "Circuit Breakers" counts for "circuit breaker" where the article writes that too.
         singular = spelling[:-1].casefold() if spelling.endswith("s") else None
         same = next((s for s in english if s.casefold() == singular), spelling)
         written[same] += candidate.written[spelling]
+        if same != spelling:
+            plurals.setdefault(same, Counter())[spelling] += candidate.written[spelling]
     spellings = [s for s, _ in written.most_common()]
     spelling = spellings[0]
+    # The plural where the article writes it more often than the singular ("Webhooks").
+    if (plural := plurals.get(spelling)) and 2 * plural.total() > written[spelling]:
+        spelling = plural.most_common(1)[0][0]
     # Its full name where the article also writes one ("distributed tracing", then "tracing").
     spelling = next(
         (s for s in spellings if s.casefold().endswith(" " + spelling.casefold())), spelling
