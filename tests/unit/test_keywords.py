@@ -438,6 +438,24 @@ def test_an_english_article_names_a_topic_in_the_number_it_writes_most(extractor
     assert "Circuit Breakers" in names(extractor, "Tuning circuit breakers", plural)
 
 
+def test_an_english_article_names_the_activity_where_it_writes_the_act(extractor):
+    """ "an A/B test" is a case of A/B testing, the topic's English name: shown by that name,
+    on the same page. A spelling the name only adds words to ("Canary" of canary deployment)
+    is kept: the article may mean something else by it."""
+    text = (
+        "We ran an A/B test on the new ranking. The A/B test ran for two weeks, and the "
+        "treatment won on click-through rate."
+    )
+    found = {k.topic: k.name for k in extractor.extract("What our A/B test taught us", text)}
+    assert found["A/B 테스트"].casefold() == "a/b testing"
+    canary = (
+        "Every release now goes to a Canary first. The Canary takes five percent of traffic, "
+        "and the Canary is rolled back when the error rate doubles."
+    )
+    found = {k.topic: k.name for k in extractor.extract("Canary first", canary)}
+    assert found["카나리 배포"] == "Canary"
+
+
 ROTATION = "Session Ticket Rotation으로 토큰 탈취에 대비하기"
 # The whole name is common elsewhere, so its two halves ("Session Ticket", "Token Rotation")
 # outrank it here.

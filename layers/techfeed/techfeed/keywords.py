@@ -409,7 +409,11 @@ class KeywordExtractor:
                 # stands beside its taxonomy term but not beside a longer or shorter form of itself
                 # ("Next.js App" beside "Next.js App Router")
                 continue
-            name = _english_name(candidate) if english else _korean_name(candidate)
+            name = (
+                _english_name(candidate, self.taxonomy.english_name(candidate.name))
+                if english
+                else _korean_name(candidate)
+            )
             if english and candidate.implied:
                 name = _headline(self.taxonomy.english_name(name))  # never written here
             if not curated and name.isascii():
@@ -1006,13 +1010,14 @@ def _korean_name(candidate: _Candidate) -> str:
     return spelling if count > own else name
 
 
-def _english_name(candidate: _Candidate) -> str:
+def _english_name(candidate: _Candidate, listed: str) -> str:
     """A curated term's name for an English article: the English spelling the article uses most,
     or the fuller one that ends in it ("design tokens" for 디자인 토큰, "distributed tracing"
     for 분산 추적 beside "tracing"), in the number it writes it in more often (the singular when
-    as often: "Circuit Breaker" beside "Circuit Breakers"), headline-capitalized when written in lower case; the same
-    topic, as its readers name it. A term named in English, or never in English here, keeps its
-    canonical name."""
+    as often: "Circuit Breaker" beside "Circuit Breakers"), or the term's `listed` English name
+    where that only extends the last word ("A/B testing" where the article writes "A/B test"),
+    headline-capitalized when written in lower case; the same topic, as its readers name it. A
+    term named in English, or never in English here, keeps its canonical name."""
     name = candidate.name
     english = [s for s in candidate.written if s.isascii()]
     if not english or not _is_korean(name):
@@ -1031,6 +1036,10 @@ def _english_name(candidate: _Candidate) -> str:
     # The plural where the article writes it more often than the singular ("Webhooks").
     if (plural := plurals.get(spelling)) and 2 * plural.total() > written[spelling]:
         spelling = plural.most_common(1)[0][0]
+    # The activity the taxonomy names where the article writes the act ("A/B test" of A/B testing).
+    rest = listed.casefold().removeprefix(spelling.casefold())
+    if rest != listed.casefold() and rest.isalpha():
+        spelling = listed
     # Its full name where the article also writes one ("distributed tracing", then "tracing").
     spelling = next(
         (s for s in spellings if s.casefold().endswith(" " + spelling.casefold())), spelling
