@@ -13,7 +13,10 @@ round measured once, by the version before and after the change it was written f
 (bench/keywords_fit.py), so only unseen/ says how the method does on new articles; a training
 article is scored with its own choices held out. Document frequencies are leave-one-out over every labelled
 article: each is scored with the frequencies of the others (N - 1 documents), as a new article is
-scored against the corpus already stored.
+scored against the corpus already stored. The rows marked * score each article alone, as
+`techfeed keywords FILE` does: against the packaged reference frequencies (frequencies.json,
+counted over the training articles, so in-sample for them), and the row marked † the unseen
+articles against no frequencies at all (the prior IDF only).
 
 A second reader: `second-reader/later.json` holds keywords for 96 of the later articles (those
 before `r5-`) chosen by a second annotator who saw only each article's title and text (not its labels,
@@ -97,11 +100,12 @@ def predict(
     extractor: KeywordExtractor,
     articles: list[Labelled],
     *,
-    corpus: bool = True,
+    corpus: bool | None = True,
     choices: ReaderChoices | None = None,
     fitted_on: list[Labelled] | None = None,
 ) -> dict[str, list[str]]:
-    """Top-10 keyword names per article, document frequencies leave-one-out (or none).
+    """Top-10 keyword names per article, document frequencies leave-one-out over `articles`,
+    or (corpus False) the extractor's packaged reference frequencies, or (corpus None) none.
 
     Reader choices are the packaged ones (or `choices`), counted on `fitted_on` (by default the
     top folder and later/): an article among those is scored with its own choices held out.
@@ -113,10 +117,15 @@ def predict(
     predictions = {}
     for a in articles:
         own = terms[a.case]
-        df = {t: n - (t in own) for t, n in total.items()} if corpus else None
+        df: dict[str, int] | None = None  # the packaged reference frequencies
+        documents = 0  # with no frequencies (corpus None): the prior IDF
+        if corpus:
+            df, documents = {t: n - (t in own) for t, n in total.items()}, len(articles) - 1
+        elif corpus is None:
+            df = {}
         held = choices.without(*own_choices(extractor, a)) if a.case in fitted else choices
         keywords = extractor.extract(
-            a.title, a.text, document_frequency=df, documents=len(articles) - 1, choices=held
+            a.title, a.text, document_frequency=df, documents=documents, choices=held
         )
         predictions[a.case] = [k.name for k in keywords]
     return predictions
@@ -161,13 +170,18 @@ def quality(extractor: KeywordExtractor, show: str | None) -> None:
         f"{'set':<10} {'articles':>8} {'recall@10':>10} {'precision@5':>12} {'p@5 shown':>10}"
         f" {'recall@10 =':>12} {'precision@5 =':>14}"
     )
-    no_df = predict(extractor, articles, corpus=False)
-    for marker, found in (("", predictions), ("*", no_df)):
+    alone = predict(extractor, articles, corpus=False)
+    for marker, found in (("", predictions), ("*", alone)):
         for name, part in groups.items():
             recall, precision, shown = scores(part, found)
             recall_syn, precision_syn, _ = scores(part, found, synonyms)
             row = f"{name + marker:<10} {len(part):>8} {recall:>10.3f} {precision:>12.3f}"
             print(f"{row} {shown:>10.3f} {recall_syn:>12.3f} {precision_syn:>14.3f}")
+    unseen = later.get("unseen", [])
+    if unseen:
+        recall, precision, shown = scores(unseen, predict(extractor, unseen, corpus=None))
+        row = f"{'unseen†':<10} {len(unseen):>8} {recall:>10.3f} {precision:>12.3f}"
+        print(f"{row} {shown:>10.3f}")
     second = json.loads(SECOND_READER.read_text(encoding="utf-8"))
     read = [a for a in later.get("later", []) if a.case in second]
     if read:
@@ -175,7 +189,8 @@ def quality(extractor: KeywordExtractor, show: str | None) -> None:
         recall_syn, precision_syn, _ = scores(read, second, synonyms)
         row = f"{'2nd reader':<10} {len(read):>8} {recall:>10.3f} {precision:>12.3f}"
         print(f"{row} {shown:>10.3f} {recall_syn:>12.3f} {precision_syn:>14.3f}")
-    print("* without document frequencies (the prior IDF only)")
+    print("* each article alone, as `techfeed keywords FILE`: the packaged reference frequencies")
+    print("† each unseen article alone with no frequencies at all (the prior IDF only)")
     print("2nd reader: a second annotator's keywords for the later articles, scored as the method")
     print(
         "=: a label that the taxonomy lists as an alias of the keyword counts (FDS = 이상거래탐지)"

@@ -13,6 +13,10 @@ rankable candidate and those whose labels chose it (techfeed/choices.json, rewri
 Each training article's own choices are held out of its features, as its document frequencies
 are, so the weight is what the counts say about an article they never saw.
 
+--write also rewrites techfeed/frequencies.json, the reference document frequencies over the same
+articles: what an article scored without a corpus of its own (`techfeed keywords FILE`) is
+weighed against.
+
 Cross-check: two folds on later/ (train on the first 34 and one half of later/, score the other
 half), side by side with ranking by the evidence score alone (the ranking before the model).
 
@@ -33,7 +37,13 @@ from typing import Any
 import numpy as np
 
 from techfeed import keywords
-from techfeed.keywords import DEFAULT_CHOICES, KeywordExtractor, ReaderChoices
+from techfeed.keywords import (
+    DEFAULT_CHOICES,
+    DEFAULT_FREQUENCIES,
+    DocumentFrequencies,
+    KeywordExtractor,
+    ReaderChoices,
+)
 
 
 def load_bench(name: str) -> ModuleType:
@@ -64,6 +74,13 @@ def count_choices(extractor: KeywordExtractor, articles: list[Any]) -> ReaderCho
         offered.update(own_offered)
         chosen.update(own_chosen)
     return ReaderChoices(dict(offered), dict(chosen))
+
+
+def count_frequencies(extractor: KeywordExtractor, articles: list[Any]) -> DocumentFrequencies:
+    """The reference document frequencies of `articles`: per term key named in two or more of
+    them, how many name it (a term named once says only that it is rare, as an absent one does)."""
+    total = Counter(t for a in articles for t in extractor.terms(a.title, a.text))
+    return DocumentFrequencies(len(articles), {t: n for t, n in total.items() if n >= 2})
 
 
 def examples(
@@ -146,11 +163,16 @@ def main() -> None:
     cross_check(extractor)
     articles = bench.training()
     choices = count_choices(extractor, articles)
+    frequencies = count_frequencies(extractor, articles)
     if args.write:
         DEFAULT_CHOICES.write_text(choices.to_json(), encoding="utf-8")
         print(f"\nwrote {DEFAULT_CHOICES} ({len(choices.offered)} terms)")
+        DEFAULT_FREQUENCIES.write_text(frequencies.to_json(), encoding="utf-8")
+        print(f"wrote {DEFAULT_FREQUENCIES} ({len(frequencies.counts)} terms)")
     elif choices.offered != extractor.choices.offered or choices.chosen != extractor.choices.chosen:
         print(f"\n{DEFAULT_CHOICES.name} is stale: run with --write, then fit again")
+    elif frequencies != extractor.frequencies:
+        print(f"\n{DEFAULT_FREQUENCIES.name} is stale: run with --write")
     print(f"\nRANKER fitted on {len(articles)} articles:")
     print("RANKER = {")
     for name, weight in fit(extractor, articles, choices).items():

@@ -13,6 +13,7 @@ import pytest
 
 from techfeed.keywords import (
     RANKER,
+    DocumentFrequencies,
     KeywordExtractor,
     ReaderChoices,
     _Candidate,
@@ -20,6 +21,7 @@ from techfeed.keywords import (
     _one_name,
     _whole_name,
     load_choices,
+    load_frequencies,
 )
 from techfeed.stopwords import STOP_WORDS_EN, STOP_WORDS_KO
 from techfeed.taxonomy import Taxonomy, TaxonomyTerm, alias_key, load_taxonomy
@@ -40,6 +42,9 @@ UNCHOSEN = ReaderChoices({}, {})
 
 def names(extractor: KeywordExtractor, title: str, text: str, **kwargs: object) -> list[str]:
     kwargs.setdefault("choices", UNCHOSEN)
+    # No corpus either, not even the packaged reference: the prior IDF, the same for every term.
+    if "document_frequency" not in kwargs:
+        kwargs.update(document_frequency={}, documents=0)
     return [k.name for k in extractor.extract(title, text, **kwargs)]  # type: ignore[arg-type]
 
 
@@ -330,9 +335,11 @@ def test_ranker_is_what_the_fit_prints_on_the_labelled_set(extractor):
     keywords_fit = _keywords_fit()
     articles = keywords_fit.bench.training()
     choices = keywords_fit.count_choices(extractor, articles)
-    # choices.json is rewritten by `keywords_fit.py --write`: stale counts fail here too.
+    # choices.json and frequencies.json are rewritten by `keywords_fit.py --write`: stale
+    # counts fail here too.
     assert choices.offered == extractor.choices.offered
     assert choices.chosen == extractor.choices.chosen
+    assert keywords_fit.count_frequencies(extractor, articles) == extractor.frequencies
     fitted = keywords_fit.fit(extractor, articles, choices)
     assert fitted.keys() == RANKER.keys()
     assert all(abs(fitted[name] - RANKER[name]) <= 0.01 for name in RANKER), fitted
@@ -399,6 +406,37 @@ def test_choices_file_round_trips_and_a_bad_one_is_refused(tmp_path):
     path.write_text('{"kafka": [1, 2]}', encoding="utf-8")
     with pytest.raises(ValueError, match="chosen <= offered"):
         load_choices(path)
+
+
+def test_frequencies_file_round_trips_and_a_bad_one_is_refused(tmp_path):
+    frequencies = DocumentFrequencies(3, {"kafka": 3, "추천시스템": 2})
+    path = tmp_path / "frequencies.json"
+    path.write_text(frequencies.to_json(), encoding="utf-8")
+    assert load_frequencies(path) == frequencies
+    path.write_text('{"documents": 3, "counts": {"kafka": 4}}', encoding="utf-8")
+    with pytest.raises(ValueError, match="0 < n <= N"):
+        load_frequencies(path)
+
+
+def test_an_article_scored_alone_is_weighed_against_the_reference_frequencies(extractor):
+    """Without a corpus of its own (`techfeed keywords FILE`), a term every reference article
+    names counts for less than one they never name; with `documents` 0, neither is known."""
+    text = (
+        "Kafka로 주문 이벤트를 보냅니다. 정산 배치가 Kafka를 읽습니다. "
+        "Airflow로 정산 배치를 돌립니다. Airflow가 실패를 알려 줍니다."
+    )
+    kept = extractor.frequencies
+    try:
+        first = {}
+        for common in ("Kafka", "Airflow"):
+            extractor.frequencies = DocumentFrequencies(100, {alias_key(common): 100})
+            first[common] = extractor.extract("", text, choices=UNCHOSEN)[0].topic
+    finally:
+        extractor.frequencies = kept
+    assert first == {"Kafka": "Airflow", "Airflow": "Kafka"}
+    prior = extractor.extract("", text, document_frequency={}, documents=0, choices=UNCHOSEN)
+    found = {k.topic: k.score for k in prior}
+    assert found["Kafka"] == found["Airflow"]
 
 
 # --- English names

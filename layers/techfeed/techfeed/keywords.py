@@ -8,7 +8,10 @@ so is a longer name built on a taxonomy term and the nouns beside it ("Redis Clu
 of lower-case words the article repeats ("hedged requests"). A curated theme the article never
 names is one when it names the theme's members (taxonomy.yaml `themes`: Karpenter and HPA make
 오토스케일링 a candidate), its evidence a share of theirs.
-A candidate's evidence is √TF × IDF × a weight for its kind (taxonomy terms preferred); a
+A candidate's evidence is √TF × IDF × a weight for its kind (taxonomy terms preferred), the
+IDF from the corpus's document frequencies (kept in the table) or, for an article scored alone
+(`techfeed keywords FILE`), from reference frequencies over the labelled articles
+(DocumentFrequencies, frequencies.json); a
 taxonomy term marked `general` (JSON, Git, 타임아웃) must be repeated or in the title to rank, as
 must a common Korean noun. TF counts a title occurrence several times and weighs each body
 occurrence by its role: an item of a comma-separated list, a mention in a sentence about how
@@ -48,6 +51,7 @@ from techfeed.summaries import SENTENCE_END
 from techfeed.taxonomy import GAP, HANGUL, Taxonomy, alias_key, is_hangul, load_taxonomy
 
 DEFAULT_CHOICES = Path(__file__).with_name("choices.json")
+DEFAULT_FREQUENCIES = Path(__file__).with_name("frequencies.json")
 
 # Evidence constants, set by hand on the dev half of tests/fixtures/keywords (bench/keywords.py).
 TITLE_WEIGHT = 2.0  # a title occurrence counts as this many body occurrences
@@ -221,6 +225,42 @@ def load_choices(path: str | Path | None = None) -> ReaderChoices:
     )
 
 
+@dataclass(frozen=True)
+class DocumentFrequencies:
+    """How many of `documents` articles name each term (by key, terms named in two or more):
+    a reference corpus, the labelled articles (bench/keywords_fit.py counts frequencies.json),
+    for an article scored without a corpus of its own (`techfeed keywords FILE`)."""
+
+    documents: int
+    counts: Mapping[str, int]
+
+    def to_json(self) -> str:
+        """frequencies.json: the number of documents, then one line per term, sorted."""
+        lines = ",\n".join(
+            f"    {json.dumps(key, ensure_ascii=False)}: {n}"
+            for key, n in sorted(self.counts.items())
+        )
+        return f'{{\n  "documents": {self.documents},\n  "counts": {{\n{lines}\n  }}\n}}\n'
+
+
+def load_frequencies(path: str | Path | None = None) -> DocumentFrequencies:
+    """Read a frequencies file (the packaged `frequencies.json` by default)."""
+    source = Path(path) if path is not None else DEFAULT_FREQUENCIES
+    data = json.loads(source.read_text(encoding="utf-8"))
+    documents = data.get("documents") if isinstance(data, dict) else None
+    counts = data.get("counts") if isinstance(data, dict) else None
+    if not (
+        isinstance(documents, int)
+        and documents > 0
+        and isinstance(counts, dict)
+        and all(isinstance(n, int) and 0 < n <= documents for n in counts.values())
+    ):
+        raise ValueError(
+            f'{source}: expected {{"documents": N, "counts": {{term key: n}}}} with 0 < n <= N'
+        )
+    return DocumentFrequencies(documents, counts)
+
+
 @dataclass
 class _Candidate:
     """Evidence for one candidate term in one document."""
@@ -341,11 +381,13 @@ class KeywordExtractor:
         *,
         multiword_dictionary: bool = False,
         choices: ReaderChoices | None = None,
+        frequencies: DocumentFrequencies | None = None,
     ) -> None:
         from kiwipiepy import Kiwi
 
         self.taxonomy = taxonomy if taxonomy is not None else load_taxonomy()
         self.choices = choices if choices is not None else load_choices()
+        self.frequencies = frequencies if frequencies is not None else load_frequencies()
         self._kiwi: Any = Kiwi(
             num_workers=1, load_typo_dict=False, load_multi_dict=multiword_dictionary
         )
@@ -374,8 +416,9 @@ class KeywordExtractor:
         """Up to `limit` canonical keywords of an article, strongest first.
 
         `document_frequency` maps a term (as returned by `terms`) to the number of articles, out
-        of `documents`, that contain it; without it a prior stands in for the IDF. `choices`
-        stands in for the packaged reader choices (a labelled article scored as if new).
+        of `documents`, that contain it; without it the packaged reference frequencies
+        (`frequencies`) stand in, and with `documents` 0 a prior IDF does. `choices` stands in
+        for the packaged reader choices (a labelled article scored as if new).
         """
         ranked = sorted(
             (
@@ -486,6 +529,9 @@ class KeywordExtractor:
     ) -> list[tuple[_Candidate, dict[str, float]]]:
         choices = choices if choices is not None else self.choices
         candidates = self._candidates(title, text)
+        if document_frequency is None:
+            document_frequency = self.frequencies.counts
+            documents = self.frequencies.documents
         if isinstance(document_frequency, Mapping):
             mapping = document_frequency
             document_frequency = lambda key: mapping.get(key, 0)  # noqa: E731
