@@ -20,7 +20,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from techfeed.keywords import KeywordExtractor
+from techfeed.keywords import DocumentFrequencies, KeywordExtractor
 from techfeed.local import moto_patches
 from techfeed.local.invoke import invoke, load_function
 from techfeed.local.streams import matches
@@ -164,6 +164,24 @@ def test_a_second_article_is_scored_against_the_first_and_shares_its_keywords(
     counts = {k.keyword.casefold(): k.count for k in store.top_keywords(limit=50)}
     assert all(counts[k] == 2 for k in shared)
     assert [a.article_id for a in store.list_articles(keyword="Kafka").items] == ["a2", "a1"]
+
+
+def test_the_first_articles_of_a_new_corpus_are_weighed_against_the_reference(
+    store: Store, extractor: KeywordExtractor
+) -> None:
+    """With nothing stored yet, the extractor's reference frequencies say how common a term is:
+    where every reference article names Kafka, Kafka no longer leads a Kafka migration story."""
+    save(store, "kafka-migration", "a1")
+    save(store, "kafka-migration", "a2", T0 + timedelta(days=1))
+    kept = extractor.frequencies
+    try:
+        extractor.frequencies = DocumentFrequencies(1000, {"kafka": 1000})
+        common = tag_article("a1", store=store, extractor=lambda: extractor)
+    finally:
+        extractor.frequencies = kept
+    usual = tag_article("a2", store=store, extractor=lambda: extractor)
+    assert usual.keywords[0] == "Kafka"
+    assert common.keywords[0] != "Kafka"
 
 
 def test_a_redelivered_record_reads_one_item_and_changes_nothing(

@@ -13,6 +13,9 @@ and writes nothing. A crash before the commit leaves only writes that the retry 
 it may choose other keywords (the frequencies moved meanwhile), and step 1 of the first attempt
 tells it which postings to take back.
 
+Document frequencies are the stored corpus's plus the extractor's reference frequencies (the
+labelled articles), so the first articles of a new deployment are weighed as later ones are.
+
 A retag first recounts: it counts every tagged article's terms as the current extractor finds
 them and adds to each stored document frequency the difference, then retags article by article.
 """
@@ -257,11 +260,14 @@ def _keywords(
     frequencies: dict[str, int],
     documents: int,
 ) -> list[str]:
+    # The reference articles count as part of the corpus: a young one (the first articles of a
+    # deployment) is weighed as a grown one is, and a grown one is barely moved by them.
+    reference = kiwi.frequencies
     found = kiwi.extract(
         article.title,
         text,
-        document_frequency=frequencies,
-        documents=documents,
+        document_frequency=lambda key: frequencies.get(key, 0) + reference.counts.get(key, 0),
+        documents=documents + reference.documents,
         limit=MAX_KEYWORDS,
     )
     # Stored by topic: an English article's "Rate Limiting" is listed on 레이트 리미팅's page.
