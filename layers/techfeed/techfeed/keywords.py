@@ -1084,7 +1084,7 @@ def _english_name(candidate: _Candidate, listed: str) -> str:
         spelling = plural.most_common(1)[0][0]
     # The activity the taxonomy names where the article writes the act ("A/B test" of A/B testing).
     rest = listed.casefold().removeprefix(spelling.casefold())
-    if rest != listed.casefold() and rest.isalpha():
+    if rest != listed.casefold() and rest.isalpha() and rest not in ("s", "es"):  # not a plural
         spelling = listed
     # Its full name where the article also writes one ("distributed tracing", then "tracing").
     spelling = next(
