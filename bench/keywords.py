@@ -112,14 +112,15 @@ def predict(
     """
     choices = choices if choices is not None else extractor.choices
     fitted = {a.case for a in (fitted_on if fitted_on is not None else training())}
-    terms = {a.case: extractor.terms(a.title, a.text) for a in articles}
+    # the corpus's terms, only when it is scored against: tokenizing every article costs
+    terms = {a.case: extractor.terms(a.title, a.text) for a in articles} if corpus else {}
     total = Counter(t for ts in terms.values() for t in ts)
     predictions = {}
     for a in articles:
-        own = terms[a.case]
         df: dict[str, int] | None = None  # the packaged reference frequencies
         documents = 0  # with no frequencies (corpus None): the prior IDF
         if corpus:
+            own = terms[a.case]
             df, documents = {t: n - (t in own) for t, n in total.items()}, len(articles) - 1
         elif corpus is None:
             df = {}

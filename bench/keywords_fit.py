@@ -65,22 +65,25 @@ STEPS = 3000
 LEARNING_RATE = 0.5
 
 
-def count_choices(extractor: KeywordExtractor, articles: list[Any]) -> ReaderChoices:
-    """The reader choices of `articles`: per term key, the articles offering it, and choosing it."""
+def count_reference(
+    extractor: KeywordExtractor, articles: list[Any]
+) -> tuple[ReaderChoices, DocumentFrequencies]:
+    """What `articles` say for new ones, in one pass: the reader choices (per term key, the
+    articles offering it, and choosing it) and the reference document frequencies (per term key
+    named in two or more, how many name it: a term named once says only that it is rare, as an
+    absent one does)."""
     offered: Counter[str] = Counter()
     chosen: Counter[str] = Counter()
+    named: Counter[str] = Counter()
     for a in articles:
         own_offered, own_chosen = bench.own_choices(extractor, a)
         offered.update(own_offered)
         chosen.update(own_chosen)
-    return ReaderChoices(dict(offered), dict(chosen))
-
-
-def count_frequencies(extractor: KeywordExtractor, articles: list[Any]) -> DocumentFrequencies:
-    """The reference document frequencies of `articles`: per term key named in two or more of
-    them, how many name it (a term named once says only that it is rare, as an absent one does)."""
-    total = Counter(t for a in articles for t in extractor.terms(a.title, a.text))
-    return DocumentFrequencies(len(articles), {t: n for t, n in total.items() if n >= 2})
+        named.update(extractor.terms(a.title, a.text))  # the article just read: not read again
+    frequencies = {t: n for t, n in named.items() if n >= 2}
+    return ReaderChoices(dict(offered), dict(chosen)), DocumentFrequencies(
+        len(articles), frequencies
+    )
 
 
 def examples(
@@ -138,7 +141,7 @@ def cross_check(extractor: KeywordExtractor) -> None:
     try:
         for name, held in halves.items():
             train = first + [a for a in later if a not in held]
-            choices = count_choices(extractor, train)
+            choices, _ = count_reference(extractor, train)
             for label, ranker in (
                 ("evidence only", {"bias": 0.0, "evidence": 1.0}),
                 ("fitted", fit(extractor, train, choices)),
@@ -162,8 +165,7 @@ def main() -> None:
     extractor = KeywordExtractor()
     cross_check(extractor)
     articles = bench.training()
-    choices = count_choices(extractor, articles)
-    frequencies = count_frequencies(extractor, articles)
+    choices, frequencies = count_reference(extractor, articles)
     if args.write:
         DEFAULT_CHOICES.write_text(choices.to_json(), encoding="utf-8")
         print(f"\nwrote {DEFAULT_CHOICES} ({len(choices.offered)} terms)")

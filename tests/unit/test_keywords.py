@@ -334,12 +334,12 @@ def test_ranker_is_what_the_fit_prints_on_the_labelled_set(extractor):
     """RANKER is refitted when candidates or features change: stale weights fail here."""
     keywords_fit = _keywords_fit()
     articles = keywords_fit.bench.training()
-    choices = keywords_fit.count_choices(extractor, articles)
+    choices, frequencies = keywords_fit.count_reference(extractor, articles)
     # choices.json and frequencies.json are rewritten by `keywords_fit.py --write`: stale
     # counts fail here too.
     assert choices.offered == extractor.choices.offered
     assert choices.chosen == extractor.choices.chosen
-    assert keywords_fit.count_frequencies(extractor, articles) == extractor.frequencies
+    assert frequencies == extractor.frequencies
     fitted = keywords_fit.fit(extractor, articles, choices)
     assert fitted.keys() == RANKER.keys()
     assert all(abs(fitted[name] - RANKER[name]) <= 0.01 for name in RANKER), fitted
